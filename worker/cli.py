@@ -1,0 +1,26 @@
+"""The ``labelart`` command. Each command's help text is its documentation (``labelart --help``)."""
+import click
+
+
+@click.group()
+def cli():
+    """Label.Art: a self-hostable data labeling platform."""
+
+
+def with_app(func):
+    """Run ``func`` inside an app context built from the environment."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        from . import create_app
+
+        app = create_app()
+        with app.app_context():
+            return func(app, *args, **kwargs)
+
+    return wrapper
+
+
+def main():
+    cli()

@@ -1,0 +1,34 @@
+"""RQ job functions. Each takes ids, opens its own app context, and records its outcome.
+
+Workers are started by ``labelart worker`` (Supervisor runs it). Only this boundary
+catches every exception, and it logs with the job's context.
+"""
+import contextlib
+
+_APP = None
+
+
+def get_app():
+    """One app per worker process, built from the environment."""
+    global _APP
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        return current_app._get_current_object()
+    if _APP is None:
+        from .. import create_app
+
+        _APP = create_app()
+    return _APP
+
+
+@contextlib.contextmanager
+def app_context():
+    from flask import has_app_context
+
+    if has_app_context():
+        yield get_app()
+        return
+    app = get_app()
+    with app.app_context():
+        yield app
