@@ -24,3 +24,12 @@ def with_app(func):
 
 def main():
     cli()
+
+
+from .serve import init_cmd, serve_cmd, worker_cmd  # noqa: E402
+from .synth.cli import synth  # noqa: E402
+
+cli.add_command(init_cmd)
+cli.add_command(serve_cmd)
+cli.add_command(worker_cmd)
+cli.add_command(synth)
