@@ -41,14 +41,21 @@ def sqlite_template(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def mysql_migrated():
-    engine = make_engine(MYSQL_URL)
-    with engine.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(text(f"DROP TABLE IF EXISTS `{table.name}`"))
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    engine.dispose()
-    upgrade(MYSQL_URL)
-    return MYSQL_URL
+    """A database of this run's own (so parallel runs don't collide), migrated with Alembic."""
+    from sqlalchemy.engine import make_url
+
+    base = make_url(MYSQL_URL)
+    name = f"{base.database}_{os.getpid()}"
+    admin = make_engine(base.set(database="").render_as_string(hide_password=False))
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+        conn.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+    url = base.set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    yield url
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+    admin.dispose()
 
 
 def _truncate_mysql(url):

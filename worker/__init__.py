@@ -35,6 +35,7 @@ def register_secrets(app):
 
 def register_extensions(app):
     db.init_app(app)
+    _register_write_intent(app)
     from .jsonio import OrjsonProvider
 
     app.json = OrjsonProvider(app)
@@ -56,3 +57,18 @@ def register_errorhandlers(app):
 
 def register_commands(app):
     """CLI commands live in ``worker.cli`` (the ``labelart`` entry point)."""
+
+
+# GET endpoints that write (the labeling stream reserves a task for the caller).
+WRITING_GET_ENDPOINTS = {"api.next_task"}
+
+
+def _register_write_intent(app):
+    from flask import request
+
+    from .extensions import write_intent
+
+    @app.before_request
+    def _mark_write_intent():
+        write_intent.set(request.method in ("POST", "PUT", "PATCH", "DELETE")
+                         or request.endpoint in WRITING_GET_ENDPOINTS)

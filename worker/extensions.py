@@ -1,4 +1,5 @@
 """Unbound extensions: the database and the queue, bound to an app in ``init_app``."""
+import contextvars
 import logging
 from pathlib import Path
 
@@ -7,6 +8,11 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.orm import sessionmaker
 
 log = logging.getLogger(__name__)
+
+# Set for requests and jobs that will write. SQLite then opens their transactions with
+# BEGIN IMMEDIATE: a deferred transaction that reads first and writes later cannot wait
+# for the write lock (it fails with SQLITE_BUSY), while an immediate one simply queues.
+write_intent = contextvars.ContextVar("labelart_write_intent", default=False)
 
 
 def _sqlite_tuning(engine):
@@ -26,7 +32,7 @@ def _sqlite_tuning(engine):
     def _on_begin(conn):
         # Writers that must see a stable queue (the labeling stream, imports) take the
         # write lock up front; otherwise two readers upgrading at once deadlock-retry.
-        if conn.get_execution_options().get("immediate"):
+        if write_intent.get() or conn.get_execution_options().get("immediate"):
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             conn.exec_driver_sql("BEGIN")
@@ -59,16 +65,6 @@ class Database:
             sess = g._db_session = current_app.extensions["labelart_db"].Session()
         return sess
 
-    def immediate_session(self):
-        """A fresh session whose transaction takes the write lock first (SQLite) and
-        runs READ COMMITTED (MariaDB), for short serialised critical sections."""
-        db_ = current_app.extensions["labelart_db"]
-        if db_.is_sqlite:
-            conn = db_.engine.connect().execution_options(immediate=True)
-        else:
-            conn = db_.engine.connect().execution_options(isolation_level="READ COMMITTED")
-        return db_.Session(bind=conn), conn
-
     def _close(self, _exc):
         sess = g.pop("_db_session", None)
         if sess is not None:
@@ -85,7 +81,10 @@ def make_engine(url):
                                pool_size=16, max_overflow=16)
         _sqlite_tuning(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_recycle=3600, pool_size=10, max_overflow=20)
+    # READ COMMITTED: after waiting for a project's row lock, the next SELECT must see what
+    # the previous holder committed; REPEATABLE READ would show the older snapshot.
+    return create_engine(url, pool_pre_ping=True, pool_recycle=3600, pool_size=10, max_overflow=20,
+                         isolation_level="READ COMMITTED")
 
 
 db = Database()

@@ -40,6 +40,8 @@ class Project(Base):
     # inner_id is dense per project until a task is deleted; pages then seek by range.
     next_inner_id: Mapped[int] = mapped_column(BigId, default=1)
     deleted_task_count: Mapped[int] = mapped_column(Integer, default=0)
+    total_annotations: Mapped[int] = mapped_column(BigId, default=0)
+    total_predictions: Mapped[int] = mapped_column(BigId, default=0)
 
     @property
     def sampling_mode(self):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 12:52:55.016086
+Create Date: 2026-11-26 12:57:40.567085
 """
 from alembic import op
 import sqlalchemy as sa
@@ -67,6 +67,8 @@ def upgrade():
     sa.Column('task_count', sa.Integer(), nullable=False),
     sa.Column('next_inner_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('deleted_task_count', sa.Integer(), nullable=False),
+    sa.Column('total_annotations', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('total_predictions', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id')
     )

@@ -1,0 +1,67 @@
+"""RQ job: a large import, run from the files the request saved."""
+import logging
+import shutil
+from pathlib import Path
+
+import orjson
+from sqlalchemy import update
+
+from ..errors import APIError
+from ..extensions import db, write_intent
+from ..formats.readers import read_items
+from ..jsonio import dumps_str
+from ..models import Job, Project, utcnow
+from ..services.events import emit_event
+from ..services.importer import import_items
+from ..services.jobs import set_progress
+from . import app_context
+
+log = logging.getLogger(__name__)
+
+
+def _items(files):
+    for path, fmt in files:
+        with open(path, "rb") as stream:
+            yield from read_items(stream, fmt)
+
+
+def run_import_job(job_id):
+    """Import the job's files in one transaction; record counts or the reason it failed."""
+    with app_context():
+        write_intent.set(True)
+        session = db.Session()
+        try:
+            job = session.get(Job, job_id)
+            if job is None or job.status not in ("queued", "running"):
+                return
+            params = orjson.loads(job.params)
+            project = session.get(Project, job.project_id)
+            stats = import_items(session, project, _items(params["files"]), job.user_id,
+                                 progress=lambda n: set_progress(job_id, n))
+            emit_event(session, project.id, "TASKS_CREATED", {"task_count": stats.task_count})
+            job.status, job.progress, job.finished_at = "completed", stats.task_count, utcnow()
+            job.result = dumps_str(stats.to_dict())
+            session.commit()
+        except APIError as exc:
+            session.rollback()
+            _fail(session, job_id, exc.detail)
+        except Exception as exc:  # the worker boundary: record, log with context, re-raise
+            session.rollback()
+            log.exception("import job %s failed", job_id)
+            _fail(session, job_id, f"internal error: {type(exc).__name__}")
+            raise
+        finally:
+            session.close()
+            _cleanup(job_id)
+
+
+def _fail(session, job_id, detail):
+    session.execute(update(Job).where(Job.id == job_id).values(status="failed", error=detail,
+                                                               finished_at=utcnow()))
+    session.commit()
+
+
+def _cleanup(job_id):
+    from flask import current_app
+
+    shutil.rmtree(Path(current_app.config["DATA_DIR"]) / "imports" / str(job_id), ignore_errors=True)

@@ -1,0 +1,149 @@
+"""Creating, changing and deleting annotations and predictions, keeping task counters true."""
+import orjson
+from sqlalchemy import case, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..errors import Conflict, ValidationError
+from ..jsonio import dumps_str
+from ..labeling.config import parse_config
+from ..labeling.results import validate_result
+from ..models import Annotation, Prediction, Project, Task, utcnow
+from . import stream
+from .events import emit_event
+from .serialize import annotation_dict, prediction_dict, task_dict
+
+MAX_KEY = 100
+
+
+def number(body, name):
+    value = body.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValidationError(f"{name} must be a number")
+    return float(value)
+
+
+def create_annotation(session, project, task, user, body, idempotency_key=None):
+    """Add an annotation; returns (annotation, created). A repeated idempotency key returns
+    the first annotation instead of adding another. Raises ValidationError / Conflict."""
+    key = idempotency_key or body.get("idempotency_key")
+    if key is not None and (not isinstance(key, str) or not 0 < len(key) <= MAX_KEY):
+        raise ValidationError(f"idempotency key must be a string of 1 to {MAX_KEY} characters")
+    if key:
+        found = _by_key(session, user.id, key, task.id)
+        if found is not None:
+            return found, False
+    result = body.get("result", [])
+    validate_result(result, parse_config(project.label_config))
+    stream.serialise(session, project.id)
+    cancelled = bool(body.get("was_cancelled", False))
+    ann = Annotation(task_id=task.id, project_id=project.id, completed_by=user.id,
+                     result=dumps_str(result), was_cancelled=cancelled,
+                     ground_truth=bool(body.get("ground_truth", False)), lead_time=number(body, "lead_time"),
+                     idempotency_key=key, parent_prediction=_int_or_none(body.get("parent_prediction")))
+    session.add(ann)
+    try:
+        session.flush()
+    except IntegrityError as exc:  # a concurrent retry with the same key won the race
+        session.rollback()
+        found = _by_key(session, user.id, key, task.id) if key else None
+        if found is None:
+            raise Conflict("annotation could not be saved; retry") from exc
+        return found, False
+    _count_new(session, project.id, task.id, cancelled, project.overlap)
+    stream.release(session, task.id, user.id)
+    emit_event(session, project.id, "ANNOTATION_CREATED",
+               lambda: {"annotation": annotation_dict(ann), "task": task_dict(task)})
+    return ann, True
+
+
+def _by_key(session, user_id, key, task_id):
+    found = session.execute(select(Annotation).where(Annotation.completed_by == user_id,
+                                                     Annotation.idempotency_key == key)).scalar_one_or_none()
+    if found is not None and found.task_id != task_id:
+        raise Conflict(f"idempotency key {key!r} was already used for task {found.task_id}")
+    return found
+
+
+def _int_or_none(value):
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _count_new(session, project_id, task_id, cancelled, overlap):
+    if not cancelled:
+        session.execute(update(Project).where(Project.id == project_id)
+                        .values(total_annotations=Project.total_annotations + 1))
+    if cancelled:
+        values = [(Task.cancelled_annotations, Task.cancelled_annotations + 1)]
+    else:
+        # is_labeled first: MariaDB evaluates SET left to right with already-updated values.
+        values = [(Task.is_labeled, case((Task.total_annotations + 1 >= overlap, True), else_=False)),
+                  (Task.total_annotations, Task.total_annotations + 1)]
+    session.execute(update(Task).where(Task.id == task_id).ordered_values(*values, (Task.updated_at, utcnow())))
+
+
+def update_annotation(session, project, ann, body):
+    """Change result / flags of an annotation. Raises ValidationError."""
+    if "result" in body:
+        validate_result(body["result"], parse_config(project.label_config))
+        ann.result = dumps_str(body["result"])
+    for flag in ("was_cancelled", "ground_truth"):
+        if flag in body:
+            if not isinstance(body[flag], bool):
+                raise ValidationError(f"{flag} must be true or false")
+            setattr(ann, flag, body[flag])
+    if "lead_time" in body:
+        ann.lead_time = number(body, "lead_time")
+    ann.updated_at = utcnow()
+    stream.serialise(session, project.id)
+    session.flush()
+    stream.refresh_counters(session, ann.task_id, project.overlap)
+    emit_event(session, project.id, "ANNOTATION_UPDATED", lambda: {"annotation": annotation_dict(ann)})
+
+
+def delete_annotation(session, project, ann):
+    payload = {"annotations": [{"id": ann.id, "task": ann.task_id}]}
+    stream.serialise(session, project.id)
+    session.delete(ann)
+    session.flush()
+    stream.refresh_counters(session, ann.task_id, project.overlap)
+    emit_event(session, project.id, "ANNOTATIONS_DELETED", payload)
+
+
+def create_prediction(session, project, task, body):
+    """Add a model prediction to a task. Raises ValidationError."""
+    result = body.get("result", [])
+    validate_result(result, parse_config(project.label_config))
+    score = number(body, "score")
+    version = body.get("model_version") or ""
+    if not isinstance(version, str) or len(version) > 200:
+        raise ValidationError("model_version must be a string of at most 200 characters")
+    stream.serialise(session, project.id)
+    pred = Prediction(task_id=task.id, project_id=project.id, result=dumps_str(result), score=score,
+                      model_version=version)
+    session.add(pred)
+    session.flush()
+    refresh_prediction_counters(session, task.id)
+    return pred
+
+
+def refresh_prediction_counters(session, task_id):
+    task = session.get(Task, task_id)
+    stream.serialise(session, task.project_id)
+    n, low = session.execute(select(func.count(), func.min(Prediction.score))
+                             .where(Prediction.task_id == task_id)).one()
+    delta = n - task.total_predictions
+    session.execute(update(Task).where(Task.id == task_id).values(total_predictions=n, prediction_score=low))
+    if delta:
+        session.execute(update(Project).where(Project.id == task.project_id)
+                        .values(total_predictions=Project.total_predictions + delta))
+    session.refresh(task)
+
+
+def decode(text):
+    return orjson.loads(text)
+
+
+__all__ = ["create_annotation", "update_annotation", "delete_annotation", "create_prediction",
+           "prediction_dict", "refresh_prediction_counters", "decode"]

@@ -1,0 +1,72 @@
+"""Fetching tasks with membership checks, and listing them a page at a time."""
+from sqlalchemy import func, select, update
+
+from ..access import project_for
+from ..errors import NotFound
+from ..models import Annotation, Prediction, Project, Task
+
+
+def task_for(session, task_id, min_role="annotator"):
+    """(project, task) for a task the caller may see. Raises NotFound (404) otherwise."""
+    task = session.get(Task, task_id)
+    if task is None:
+        raise NotFound(f"task {task_id} not found")
+    try:
+        project = project_for(task.project_id, min_role)
+    except NotFound:
+        raise NotFound(f"task {task_id} not found") from None
+    return project, task
+
+
+def page_of_tasks(session, project, page, size, after=None):
+    """One page of a project's tasks in id order.
+
+    ``after`` (a task id) seeks by keyset. Page numbers seek by inner_id while the project
+    has never lost a task (inner ids are dense then), so the last page of a million tasks
+    costs the same as the first; after deletions they fall back to OFFSET.
+    """
+    q = select(Task).where(Task.project_id == project.id)
+    if after is not None:
+        q = q.where(Task.id > after).order_by(Task.id)
+    elif project.deleted_task_count == 0:
+        start = (page - 1) * size + 1
+        q = q.where(Task.inner_id >= start, Task.inner_id < start + size).order_by(Task.inner_id)
+    else:
+        q = q.order_by(Task.id).offset((page - 1) * size)
+    return session.execute(q.limit(size)).scalars().all()
+
+
+def related(session, task_ids):
+    """Annotations and predictions of these tasks, grouped by task id."""
+    anns, preds = {}, {}
+    if task_ids:
+        for a in session.execute(select(Annotation).where(Annotation.task_id.in_(task_ids))
+                                 .order_by(Annotation.id)).scalars():
+            anns.setdefault(a.task_id, []).append(a)
+        for p in session.execute(select(Prediction).where(Prediction.task_id.in_(task_ids))
+                                 .order_by(Prediction.id)).scalars():
+            preds.setdefault(p.task_id, []).append(p)
+    return anns, preds
+
+
+def recount_project(session, project_id):
+    """Recompute a project's counters from its tasks (after bulk deletes)."""
+    count, ann, pred = session.execute(select(func.count(), func.coalesce(func.sum(Task.total_annotations), 0),
+                                              func.coalesce(func.sum(Task.total_predictions), 0))
+                                       .where(Task.project_id == project_id)).one()
+    session.execute(update(Project).where(Project.id == project_id).values(
+        task_count=count, total_annotations=ann, total_predictions=pred))
+
+
+def delete_tasks(session, project, task_ids=None):
+    """Delete some or all tasks of a project, keeping the project's counters true."""
+    from sqlalchemy import delete
+
+    q = delete(Task).where(Task.project_id == project.id)
+    if task_ids is not None:
+        q = q.where(Task.id.in_(task_ids))
+    n = session.execute(q).rowcount
+    session.execute(update(Project).where(Project.id == project.id).values(
+        deleted_task_count=Project.deleted_task_count + n))
+    recount_project(session, project.id)
+    return n
