@@ -21,3 +21,20 @@ $(INSTALL_STAMP): requirements.txt pyproject.toml | $(BIN)/python
 
 run: setup
 	$(BIN)/labelart serve
+
+# `make test`: installs the test dependencies (MariaDB and Redis from Debian when root),
+# starts them if they are not running, and runs the whole suite.
+TEST_STAMP := .stamps/test-install
+
+.PHONY: test test-services
+
+$(TEST_STAMP): requirements-test.txt $(INSTALL_STAMP)
+	$(BIN)/pip install -r requirements-test.txt
+	@mkdir -p $(dir $@)
+	@touch $@
+
+test-services:
+	bash scripts/test-services.sh
+
+test: setup $(TEST_STAMP) test-services
+	$(BIN)/python -m pytest $(PYTEST_ARGS)

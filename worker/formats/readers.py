@@ -80,6 +80,8 @@ class _Prepend:
         self._head, self._stream = head, stream
 
     def read(self, n=-1):
+        if n == 0:
+            return b""  # ijson probes with read(0) to tell bytes from text
         if self._head:
             head, self._head = self._head, b""
             return head + (self._stream.read(n - 1) if n and n > 1 else b"")
