@@ -33,3 +33,7 @@ cli.add_command(init_cmd)
 cli.add_command(serve_cmd)
 cli.add_command(worker_cmd)
 cli.add_command(synth)
+
+
+from .jobs.webhooks import flush_webhooks  # noqa: E402
+cli.add_command(flush_webhooks)

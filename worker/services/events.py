@@ -15,6 +15,8 @@ from ..models import Webhook, WebhookDelivery, Project
 log = logging.getLogger(__name__)
 
 DELIVER_JOB = "worker.jobs.webhooks.deliver"
+# Seconds RQ waits before each retry of a failed delivery: six tries over about 22 minutes.
+RETRY_INTERVALS = [10, 30, 60, 300, 900]
 
 # Label Studio's event names.
 ACTIONS = (
@@ -65,12 +67,19 @@ def _send_after_commit(session):
 
         for row in rows:
             if row.id is not None:
-                try_enqueue("webhooks", DELIVER_JOB, row.id)
+                try_enqueue("webhooks", DELIVER_JOB, row.id, retry=delivery_retry())
 
 
 @event.listens_for(Session, "after_rollback")
 def _drop_after_rollback(session):
     session.info.pop("labelart_deliveries", None)
+
+
+def delivery_retry():
+    """RQ's retry policy for one delivery job (the job raises to ask for it)."""
+    from ..queue import Retry
+
+    return Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS)
 
 
 def requeue_pending(session, limit=10_000):
@@ -81,7 +90,7 @@ def requeue_pending(session, limit=10_000):
                           .order_by(WebhookDelivery.id).limit(limit)).scalars().all()
     queued = 0
     for delivery_id in ids:
-        if try_enqueue("webhooks", DELIVER_JOB, delivery_id) is None:
+        if try_enqueue("webhooks", DELIVER_JOB, delivery_id, retry=delivery_retry()) is None:
             break
         queued += 1
     return queued
