@@ -2,7 +2,7 @@
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, BigId, JSONText, utcnow
@@ -56,6 +56,11 @@ class Annotation(Base):
     parent_prediction: Mapped[Optional[int]] = mapped_column(BigId, nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Review: None (not reviewed), "accepted", "rejected" or "fixed", by a reviewer or manager.
+    review_status: Mapped[Optional[str]] = mapped_column(String(16), nullable=True)
+    review_comment: Mapped[Optional[str]] = mapped_column(Text, nullable=True, default="")
+    reviewed_by: Mapped[Optional[int]] = mapped_column(BigId, nullable=True)
+    reviewed_at: Mapped[Optional[datetime]] = mapped_column(nullable=True)
 
 
 class Prediction(Base):
