@@ -34,6 +34,10 @@ cli.add_command(serve_cmd)
 cli.add_command(worker_cmd)
 cli.add_command(synth)
 
-
 from .jobs.webhooks import flush_webhooks  # noqa: E402
 cli.add_command(flush_webhooks)
+
+from .data_cli import COMMANDS as DATA_COMMANDS  # noqa: E402
+
+for _command in DATA_COMMANDS:
+    cli.add_command(_command)
