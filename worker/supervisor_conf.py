@@ -48,8 +48,13 @@ def child_environment(config):
 
 
 def _quote_value(value):
-    """A value for ``environment=``: double-quoted, with Supervisor's ``%`` expansion escaped."""
-    return '"' + str(value).replace("%", "%%").replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A value for ``environment=``: double-quoted, with Supervisor's ``%`` expansion escaped.
+
+    Supervisor expands the [supervisord] ``environment`` twice (once when reading the option,
+    once more when parsing it), so a literal ``%`` — as in a URL-encoded socket path inside
+    DATABASE_URL — needs four.
+    """
+    return '"' + str(value).replace("%", "%%%%").replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _esc(value):
