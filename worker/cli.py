@@ -37,6 +37,9 @@ cli.add_command(synth)
 from .jobs.webhooks import flush_webhooks  # noqa: E402
 cli.add_command(flush_webhooks)
 
+from .sso_cli import sso_secret  # noqa: E402
+cli.add_command(sso_secret)
+
 from .data_cli import COMMANDS as DATA_COMMANDS  # noqa: E402
 
 for _command in DATA_COMMANDS:

@@ -51,4 +51,6 @@ def load_config():
         "RQ_WORKERS": _int("LABELART_RQ_WORKERS", 1),
         # Run queued jobs inline (tests of job code without a worker process).
         "QUEUE_SYNC": os.environ.get("LABELART_QUEUE_SYNC", "") == "1",
+        # Secret shared with the WordPress plugin for sign-on; empty means the generated one in secrets.json.
+        "SSO_SECRET": os.environ.get("LABELART_SSO_SECRET", ""),
     }

@@ -1,0 +1,42 @@
+"""Figures for the community site: ``GET /api/community/projects/<id>/stats``.
+
+The WordPress plugin shows progress, top contributors and per-member numbers on project pages and
+moderator screens. People are keyed by their WordPress user id (``wp_user_id``) because that is
+the only id the site knows; members who never signed on through the site are counted in the
+totals but not listed.
+"""
+from sqlalchemy import case, func, select
+
+from ..access import project_for
+from ..extensions import db
+from ..models import Annotation, Task, User
+from . import route
+from .util import json_response
+
+
+@route("/community/projects/<int:project_id>/stats", methods=["GET"])
+def community_stats(project_id):
+    """Progress and per-contributor numbers (managers only; 404 for non-members).
+
+    Agreement is not computed here yet, so it is reported as ``null`` rather than guessed.
+    """
+    project = project_for(project_id, "manager")
+    labeled = db.session.execute(select(func.count()).select_from(Task).where(
+        Task.project_id == project.id, Task.is_labeled.is_(True))).scalar_one()
+    rows = db.session.execute(
+        select(User.wp_user_id, User.display_name,
+               func.sum(case((Annotation.was_cancelled.is_(False), 1), else_=0)),
+               func.sum(case((Annotation.was_cancelled.is_(True), 1), else_=0)),
+               func.sum(case((Annotation.review_status == "accepted", 1), else_=0)),
+               func.sum(case((Annotation.review_status == "rejected", 1), else_=0)))
+        .join(User, User.id == Annotation.completed_by)
+        .where(Annotation.project_id == project.id, User.wp_user_id.is_not(None))
+        .group_by(User.wp_user_id, User.display_name)).all()
+    contributors = sorted(({"wp_user_id": wp, "display_name": name, "annotations": int(done or 0),
+                            "skips": int(skips or 0), "accepted": int(acc or 0), "rejected": int(rej or 0),
+                            "agreement": None} for wp, name, done, skips, acc, rej in rows),
+                          key=lambda c: (-c["annotations"], c["wp_user_id"]))
+    total = project.task_count
+    return json_response({"project": project.id, "total_tasks": total, "labeled_tasks": labeled,
+                          "progress": round(labeled / total, 4) if total else 0.0,
+                          "total_annotations": project.total_annotations, "contributors": contributors})
