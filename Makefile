@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALL_STAMP := .stamps/install
 
-.PHONY: setup run
+.PHONY: setup run bench
 
 setup: $(INSTALL_STAMP)
 
@@ -38,3 +38,8 @@ test-services:
 
 test: setup $(TEST_STAMP) test-services
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Performance against the issue's floors and Label Studio 1.23.2 (bench/README.md).
+# BENCH_ARGS=--quick for a smoke run; BENCH_ARGS="--only pages" for one case.
+bench: setup
+	$(BIN)/python -m bench.run $(BENCH_ARGS)

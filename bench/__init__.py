@@ -1,0 +1,1 @@
+"""Label.Art benchmarks: ``make bench`` (see bench/README.md)."""
