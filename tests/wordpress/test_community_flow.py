@@ -311,6 +311,30 @@ def test_moderator_changes_role_and_suspends(world):
     assert world["ben"].get(f"{site.url}/?p={world['post']}").status_code == 200
 
 
+def test_screenshots_when_asked(world, tmp_path):
+    """With LABELART_SCREENSHOTS=DIR, save what a member and a moderator see (headless Chromium)."""
+    import os
+    import shutil
+    import subprocess
+
+    out = os.environ.get("LABELART_SCREENSHOTS")
+    if not out or not shutil.which("chromium"):
+        pytest.skip("set LABELART_SCREENSHOTS=DIR (and install chromium) to take screenshots")
+    site = world["site"]
+    pages = {"project-page": project_page(world, "ana"),
+             "admin-contributors": world["mod"].get(f"{site.url}/wp-admin/admin.php?page=label-art-contributors&project={world['post']}").text,
+             "admin-settings": world["admin"].get(f"{site.url}/wp-admin/admin.php?page=label-art-settings").text}
+    os.makedirs(out, exist_ok=True)
+    for name, html in pages.items():
+        # Saved with a <base> so styles load from the live site; cookies are not needed to render.
+        src = tmp_path / f"{name}.html"
+        src.write_text(html.replace("<head>", f'<head><base href="{site.url}/">', 1))
+        subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                        "--window-size=1200,1400", f"--screenshot={out}/{name}.png", src.as_uri()],
+                       check=True, capture_output=True, timeout=60)
+        assert os.path.getsize(f"{out}/{name}.png") > 1000
+
+
 def test_sql_goes_through_prepare():
     """Every query call with interpolated SQL is wrapped in $wpdb->prepare (DROP of our own table names excepted)."""
     from .conftest import PLUGIN
