@@ -297,7 +297,7 @@ def _start_gunicorn(inst, workers):
     env = {**os.environ, "LABELART_DATA_DIR": str(inst.data_dir), "DATABASE_URL": inst.url,
            "REDIS_URL": f"unix://{inst.redis.socket_file}"}
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "worker.wsgi:app", "--bind", f"127.0.0.1:{port}",
-                             "--workers", str(workers), "--threads", "4", "--timeout", "120",
+                             "--workers", str(workers), "--threads", os.environ.get("LABELART_WEB_THREADS", "4"), "--timeout", "120",
                              "--error-logfile", "-", "--log-level", "warning"], env=env)
     deadline = time.time() + 60
     while True:

@@ -61,14 +61,28 @@ def register_commands(app):
 
 # GET endpoints that write (the labeling stream reserves a task for the caller).
 WRITING_GET_ENDPOINTS = {"api.next_task"}
+# Hot paths that open their own short write section (db.writing()) after their reads.
+SHORT_WRITE_ENDPOINTS = {"api.next_task", "api.create_annotation"}
 
 
 def _register_write_intent(app):
-    from flask import request
+    from flask import g, request
 
+    from .access import current_user
+    from .errors import APIError
     from .extensions import write_intent
 
     @app.before_request
-    def _mark_write_intent():
-        write_intent.set(request.method in ("POST", "PUT", "PATCH", "DELETE")
-                         or request.endpoint in WRITING_GET_ENDPOINTS)
+    def _authenticate_then_mark_writes():
+        # Authenticate in a read transaction of its own, so a writer's lock on SQLite is
+        # not held while its token is looked up. Errors surface again in the view.
+        write_intent.set(False)
+        writes = request.method in ("POST", "PUT", "PATCH", "DELETE") or request.endpoint in WRITING_GET_ENDPOINTS
+        blanket = writes and request.endpoint not in SHORT_WRITE_ENDPOINTS
+        if blanket and (request.headers.get("Authorization") or request.cookies):
+            try:
+                current_user(optional=True)
+            except APIError:
+                g.pop("_user", None)
+            db.session.commit()
+        write_intent.set(blanket)

@@ -7,13 +7,21 @@ import hmac
 import secrets
 
 from flask import g, request, session
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
 
 from .errors import Forbidden, NotAuthenticated, NotFound
 from .extensions import db
 from .models import ApiToken, Membership, Project, ROLE_RANK, User, hash_token
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+# Built once: these run on every request, and building SQL expressions costs more than running them.
+_TOKEN_USER = (select(User).join(ApiToken, ApiToken.user_id == User.id)
+               .where(ApiToken.token_hash == bindparam("token_hash")))
+_PROJECT_AND_ROLE = (select(Project, Membership.role)
+                     .outerjoin(Membership, and_(Membership.project_id == Project.id,
+                                                 Membership.user_id == bindparam("user_id")))
+                     .where(Project.id == bindparam("project_id")))
 
 
 def current_user(optional=False):
@@ -32,10 +40,7 @@ def _authenticate():
         scheme, _, key = header.partition(" ")
         if scheme.lower() not in ("token", "bearer") or not key.strip():
             raise NotAuthenticated("Authorization header must be 'Token <key>'")
-        row = db.session.execute(
-            select(User).join(ApiToken, ApiToken.user_id == User.id)
-            .where(ApiToken.token_hash == hash_token(key.strip()))
-        ).scalar_one_or_none()
+        row = db.session.execute(_TOKEN_USER, {"token_hash": hash_token(key.strip())}).scalar_one_or_none()
         if row is None or not row.is_active:
             raise NotAuthenticated("Invalid token")
         g._auth_kind = "token"
@@ -95,12 +100,21 @@ def project_for(project_id, min_role="annotator", user=None):
     members whose role is too low.
     """
     user = user or current_user()
-    project = db.session.get(Project, project_id)
-    role = role_in(user, project_id) if project is not None else None
+    row = db.session.execute(_PROJECT_AND_ROLE, {"user_id": user.id, "project_id": project_id}).first()
+    return check_role(user, row[0] if row else None, row[1] if row else None, min_role, f"project {project_id}")
+
+
+def check_role(user, project, role, min_role, what):
+    """The project, if ``user`` (with membership ``role``) may act as ``min_role`` in it.
+
+    Raises NotFound naming ``what`` for non-members, Forbidden for roles too low.
+    """
+    if project is not None and user.is_superuser:
+        role = "manager"
     if project is None or role is None:
-        raise NotFound(f"project {project_id} not found")
+        raise NotFound(f"{what} not found")
     if ROLE_RANK[role] < ROLE_RANK[min_role]:
-        raise Forbidden(f"this needs the {min_role} role in project {project_id}; you are {role}")
+        raise Forbidden(f"this needs the {min_role} role in project {project.id}; you are {role}")
     g._role = role
     return project
 

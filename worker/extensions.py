@@ -1,4 +1,5 @@
 """Unbound extensions: the database and the queue, bound to an app in ``init_app``."""
+import contextlib
 import contextvars
 import logging
 from pathlib import Path
@@ -15,8 +16,11 @@ log = logging.getLogger(__name__)
 write_intent = contextvars.ContextVar("labelart_write_intent", default=False)
 
 
-def _sqlite_tuning(engine):
+def _sqlite_tuning(engine, lock_path):
     """WAL for concurrent readers; transactions begun by us so ``BEGIN IMMEDIATE`` is possible."""
+    from .sqlite_writes import WriteQueue
+
+    queue = WriteQueue(lock_path) if lock_path else None
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
@@ -30,12 +34,49 @@ def _sqlite_tuning(engine):
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        # Writers that must see a stable queue (the labeling stream, imports) take the
-        # write lock up front; otherwise two readers upgrading at once deadlock-retry.
+        # Writers take the write lock up front: a deferred transaction that reads first and
+        # writes later cannot wait for the lock (SQLITE_BUSY), an immediate one just queues.
         if write_intent.get() or conn.get_execution_options().get("immediate"):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            if queue is not None:
+                queue.acquire()
+                conn.connection.info["labelart_write_queue"] = queue
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                _release(conn)
+                raise
         else:
             conn.exec_driver_sql("BEGIN")
+
+    def _release(conn):
+        held = conn.connection.info.pop("labelart_write_queue", None)
+        if held is not None:
+            held.release()
+
+    # SQLAlchemy fires these before it commits; committing here first (SQLAlchemy's own
+    # commit then finds no open transaction and does nothing) lets the next writer in only
+    # once the data is really written.
+    @event.listens_for(engine, "commit")
+    def _on_commit(conn):
+        if "labelart_write_queue" in conn.connection.info:
+            try:
+                conn.connection.dbapi_connection.commit()
+            finally:
+                _release(conn)
+
+    @event.listens_for(engine, "rollback")
+    def _on_rollback(conn):
+        if "labelart_write_queue" in conn.connection.info:
+            try:
+                conn.connection.dbapi_connection.rollback()
+            finally:
+                _release(conn)
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn, record):
+        held = record.info.pop("labelart_write_queue", None)
+        if held is not None:  # a connection given back mid-transaction (e.g. after an error)
+            held.release()
 
 
 class Database:
@@ -65,6 +106,19 @@ class Database:
             sess = g._db_session = current_app.extensions["labelart_db"].Session()
         return sess
 
+    @contextlib.contextmanager
+    def writing(self):
+        """A short write section: ends the current (read) transaction, then every
+        transaction begun inside takes the write lock first. Commit inside the block."""
+        sess = self.session
+        if sess.in_transaction():
+            sess.commit()
+        token = write_intent.set(True)
+        try:
+            yield sess
+        finally:
+            write_intent.reset(token)
+
     def _close(self, _exc):
         sess = g.pop("_db_session", None)
         if sess is not None:
@@ -79,7 +133,7 @@ def make_engine(url):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False},
                                pool_size=16, max_overflow=16)
-        _sqlite_tuning(engine)
+        _sqlite_tuning(engine, f"{path}.write-lock" if path and path != ":memory:" else None)
         return engine
     # READ COMMITTED: after waiting for a project's row lock, the next SELECT must see what
     # the previous holder committed; REPEATABLE READ would show the older snapshot.

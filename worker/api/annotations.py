@@ -30,9 +30,12 @@ def create_annotation(task_id):
     same key returns the first annotation (200) instead of adding a second (201).
     """
     project, task = task_for(db.session, task_id)
-    ann, created = svc.create_annotation(db.session, project, task, current_user(), json_body(),
-                                         idempotency_key=request.headers.get("Idempotency-Key"))
-    db.session.commit()
+    user = current_user()
+    prepared = svc.prepare_annotation(db.session, project, task, user, json_body(),
+                                      idempotency_key=request.headers.get("Idempotency-Key"))
+    with db.writing() as session:
+        ann, created = svc.create_annotation(session, project, task, user, None, prepared=prepared)
+        session.commit()
     return json_response(annotation_dict(ann), 201 if created else 200)
 
 

@@ -113,12 +113,11 @@ def next_task(project_id):
     """
     project = project_for(project_id)
     user = current_user()
-    task = stream.next_task(db.session, project, user.id, current_app.config["TASK_LOCK_SECONDS"])
+    with db.writing() as session:
+        task = stream.next_task(session, project, user.id, current_app.config["TASK_LOCK_SECONDS"])
+        session.commit()
     if task is None:
-        db.session.commit()
         raise NotFound("no more tasks to label in this project for you", code="no_more_tasks")
-    anns, preds = related(db.session, [task.id])
-    body = task_dict(task, [a for a in anns.get(task.id, []) if a.completed_by == user.id],
-                     preds.get(task.id, []))
-    db.session.commit()
-    return json_response(body)
+    # The caller has no annotation on a task the stream hands out; only predictions matter.
+    preds = related(db.session, [task.id])[1].get(task.id, []) if task.total_predictions else []
+    return json_response(task_dict(task, [], preds))

@@ -1,6 +1,6 @@
 """Creating, changing and deleting annotations and predictions, keeping task counters true."""
 import orjson
-from sqlalchemy import case, func, select, update
+from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import Conflict, ValidationError
@@ -9,7 +9,7 @@ from ..labeling.config import parse_config
 from ..labeling.results import validate_result
 from ..models import Annotation, Prediction, Project, Task, utcnow
 from . import stream
-from .events import emit_event
+from .events import emit_event, hooks_for
 from .serialize import annotation_dict, prediction_dict, task_dict
 
 MAX_KEY = 100
@@ -24,37 +24,47 @@ def number(body, name):
     return float(value)
 
 
-def create_annotation(session, project, task, user, body, idempotency_key=None):
-    """Add an annotation; returns (annotation, created). A repeated idempotency key returns
-    the first annotation instead of adding another. Raises ValidationError / Conflict."""
+def prepare_annotation(session, project, task, user, body, idempotency_key=None):
+    """Validate a submit before any write lock is taken; returns what ``create_annotation``
+    needs. Raises ValidationError."""
     key = idempotency_key or body.get("idempotency_key")
     if key is not None and (not isinstance(key, str) or not 0 < len(key) <= MAX_KEY):
         raise ValidationError(f"idempotency key must be a string of 1 to {MAX_KEY} characters")
+    result = body.get("result", [])
+    validate_result(result, parse_config(project.label_config))
+    values = {"task_id": task.id, "project_id": project.id, "completed_by": user.id,
+              "result": dumps_str(result), "was_cancelled": bool(body.get("was_cancelled", False)),
+              "ground_truth": bool(body.get("ground_truth", False)), "lead_time": number(body, "lead_time"),
+              "idempotency_key": key or None, "parent_prediction": _int_or_none(body.get("parent_prediction"))}
+    return values, hooks_for(session, project.id, "ANNOTATION_CREATED")
+
+
+def create_annotation(session, project, task, user, body, idempotency_key=None, prepared=None):
+    """Add an annotation; returns (annotation, created). A repeated idempotency key returns
+    the first annotation instead of adding another. Raises ValidationError / Conflict."""
+    values, hooks = prepared or prepare_annotation(session, project, task, user, body, idempotency_key)
+    key = values["idempotency_key"]
+    # Inside the project's write lock a retry cannot race its original, so looking the
+    # key up first is exact; the unique constraint stays as the last line of defence.
+    stream.serialise(session, project.id)
     if key:
         found = _by_key(session, user.id, key, task.id)
         if found is not None:
             return found, False
-    result = body.get("result", [])
-    validate_result(result, parse_config(project.label_config))
-    stream.serialise(session, project.id)
-    cancelled = bool(body.get("was_cancelled", False))
-    ann = Annotation(task_id=task.id, project_id=project.id, completed_by=user.id,
-                     result=dumps_str(result), was_cancelled=cancelled,
-                     ground_truth=bool(body.get("ground_truth", False)), lead_time=number(body, "lead_time"),
-                     idempotency_key=key, parent_prediction=_int_or_none(body.get("parent_prediction")))
-    session.add(ann)
+    now = utcnow()
+    row = {**values, "created_at": now, "updated_at": now}
     try:
-        session.flush()
-    except IntegrityError as exc:  # a concurrent retry with the same key won the race
-        session.rollback()
-        found = _by_key(session, user.id, key, task.id) if key else None
-        if found is None:
-            raise Conflict("annotation could not be saved; retry") from exc
-        return found, False
-    _count_new(session, project.id, task.id, cancelled, project.overlap)
+        # Core insert: the ORM unit of work costs more than the insert itself here.
+        new_id = session.execute(_INSERT_ANNOTATION, row).inserted_primary_key[0]
+    except IntegrityError as exc:
+        raise Conflict("annotation could not be saved; retry") from exc
+    ann = Annotation(id=new_id, review_status=None, review_comment="", reviewed_by=None, reviewed_at=None, **row)
+    _count_new(session, project.id, task.id, ann.was_cancelled, project.overlap)
     stream.release(session, task.id, user.id)
     emit_event(session, project.id, "ANNOTATION_CREATED",
-               lambda: {"annotation": annotation_dict(ann), "task": task_dict(task)})
+               lambda: {"annotation": annotation_dict(ann), "task": task_dict(task)}, hooks=hooks)
+    from .ml import on_annotation_created  # online learning: queues training every N annotations
+    on_annotation_created(session, project.id)
     return ann, True
 
 
@@ -70,17 +80,26 @@ def _int_or_none(value):
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+_tasks, _projects = Task.__table__, Project.__table__
+_INSERT_ANNOTATION = insert(Annotation.__table__)
+_PROJECT_DONE = (update(_projects).where(_projects.c.id == bindparam("b_project"))
+                 .values(total_annotations=_projects.c.total_annotations + 1))
+# is_labeled first: MariaDB evaluates SET left to right with already-updated values.
+_TASK_DONE = (update(_tasks).where(_tasks.c.id == bindparam("b_task")).ordered_values(
+    (_tasks.c.is_labeled, case((_tasks.c.total_annotations + 1 >= bindparam("b_overlap"), True), else_=False)),
+    (_tasks.c.total_annotations, _tasks.c.total_annotations + 1),
+    (_tasks.c.updated_at, bindparam("b_now"))))
+_TASK_SKIPPED = (update(_tasks).where(_tasks.c.id == bindparam("b_task"))
+                 .values(cancelled_annotations=_tasks.c.cancelled_annotations + 1, updated_at=bindparam("b_now")))
+
+
 def _count_new(session, project_id, task_id, cancelled, overlap):
-    if not cancelled:
-        session.execute(update(Project).where(Project.id == project_id)
-                        .values(total_annotations=Project.total_annotations + 1))
+    params = {"b_task": task_id, "b_now": utcnow(), "b_overlap": overlap}
     if cancelled:
-        values = [(Task.cancelled_annotations, Task.cancelled_annotations + 1)]
-    else:
-        # is_labeled first: MariaDB evaluates SET left to right with already-updated values.
-        values = [(Task.is_labeled, case((Task.total_annotations + 1 >= overlap, True), else_=False)),
-                  (Task.total_annotations, Task.total_annotations + 1)]
-    session.execute(update(Task).where(Task.id == task_id).ordered_values(*values, (Task.updated_at, utcnow())))
+        session.execute(_TASK_SKIPPED, params)
+        return
+    session.execute(_PROJECT_DONE, {"b_project": project_id})
+    session.execute(_TASK_DONE, params)
 
 
 def update_annotation(session, project, ann, body):

@@ -34,13 +34,14 @@ def hooks_for(session, project_id, action):
     return [h for h in rows if h.send_for_all_actions or action in orjson.loads(h.actions or "[]")]
 
 
-def emit_event(session, project_id, action, payload):
+def emit_event(session, project_id, action, payload, hooks=None):
     """Record ``action`` for every matching webhook; sent once the transaction commits.
 
     ``payload`` may be a dict or a zero-argument callable building it (only called when a
-    hook wants the event, so the hot annotation path pays one indexed query).
+    hook wants the event). ``hooks`` may be looked up beforehand, outside a write lock.
     """
-    hooks = hooks_for(session, project_id, action)
+    if hooks is None:
+        hooks = hooks_for(session, project_id, action)
     if not hooks:
         return []
     body = payload() if callable(payload) else payload

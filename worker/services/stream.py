@@ -9,19 +9,35 @@ project and the overlap holds under concurrency.
 import random
 from datetime import timedelta
 
-from sqlalchemy import and_, case, delete, exists, func, select, update
+from sqlalchemy import and_, bindparam, case, delete, exists, func, insert, or_, select, update
 
 from ..models import Annotation, Project, Task, TaskLock, utcnow
 
-
-def _not_done_by(user_id):
-    return ~exists().where(Annotation.task_id == Task.id, Annotation.completed_by == user_id)
-
-
-def _held_by_others(user_id, now):
-    return (select(func.count()).select_from(TaskLock)
-            .where(TaskLock.task_id == Task.id, TaskLock.user_id != user_id, TaskLock.expires_at > now)
-            .scalar_subquery())
+# The statements are built once with bind parameters: on this hot path building SQL
+# expressions per call cost more than running them.
+_PROJECT, _USER, _NOW = bindparam("project_id"), bindparam("user_id"), bindparam("now")
+_NOT_DONE = ~exists().where(Annotation.task_id == Task.id, Annotation.completed_by == _USER)
+_HELD_BY_OTHERS = (select(func.count()).select_from(TaskLock)
+                   .where(TaskLock.task_id == Task.id, TaskLock.user_id != _USER, TaskLock.expires_at > _NOW)
+                   .scalar_subquery())
+_ELIGIBLE = and_(Task.project_id == _PROJECT, Task.is_labeled.is_(False), _NOT_DONE,
+                 Task.total_annotations + _HELD_BY_OTHERS < bindparam("overlap"))
+_HELD = (select(Task).join(TaskLock, TaskLock.task_id == Task.id)
+         .where(TaskLock.user_id == _USER, TaskLock.project_id == _PROJECT, TaskLock.expires_at > _NOW,
+                Task.is_labeled.is_(False), _NOT_DONE).limit(1))
+_PICK = {
+    "sequential": select(Task).where(_ELIGIBLE).order_by(Task.id).limit(1),
+    "uncertainty": select(Task).where(_ELIGIBLE)
+    .order_by(Task.prediction_score.is_(None), Task.prediction_score, Task.id).limit(1),
+    "random_from": select(Task).where(_ELIGIBLE, Task.inner_id >= bindparam("pivot")).order_by(Task.inner_id).limit(1),
+    "random_before": select(Task).where(_ELIGIBLE, Task.inner_id < bindparam("pivot")).order_by(Task.inner_id).limit(1),
+}
+_locks = TaskLock.__table__
+_CLEAR_LOCKS = delete(_locks).where(_locks.c.project_id == _PROJECT,
+                                    or_(_locks.c.user_id == _USER, _locks.c.expires_at <= _NOW))
+_ADD_LOCK = insert(_locks)
+_RELEASE = delete(_locks).where(_locks.c.task_id == bindparam("task_id"), _locks.c.user_id == _USER)
+_LOCK_PROJECT = select(Project.id).where(Project.id == _PROJECT).with_for_update()
 
 
 def serialise(session, project_id):
@@ -33,58 +49,36 @@ def serialise(session, project_id):
     turns that into a short queue.
     """
     if session.get_bind().dialect.name != "sqlite":
-        session.execute(select(Project.id).where(Project.id == project_id).with_for_update())
+        session.execute(_LOCK_PROJECT, {"project_id": project_id})
 
 
 def next_task(session, project, user_id, lock_seconds):
     """Reserve and return the next Task for ``user_id``, or None when nothing is left."""
     serialise(session, project.id)
     now = utcnow()
-    held = session.execute(
-        select(Task).join(TaskLock, TaskLock.task_id == Task.id)
-        .where(TaskLock.user_id == user_id, TaskLock.project_id == project.id, TaskLock.expires_at > now,
-               Task.is_labeled.is_(False), _not_done_by(user_id)).limit(1)
-    ).scalar_one_or_none()
-    task = held or _pick(session, project, user_id, now)
+    params = {"project_id": project.id, "user_id": user_id, "now": now, "overlap": project.overlap}
+    task = session.execute(_HELD, params).scalar_one_or_none() or _pick(session, project, params)
     if task is not None:
-        _lock(session, project.id, task.id, user_id, now + timedelta(seconds=lock_seconds), now)
+        session.execute(_CLEAR_LOCKS, params)
+        session.execute(_ADD_LOCK, {"task_id": task.id, "user_id": user_id, "project_id": project.id,
+                                    "expires_at": now + timedelta(seconds=lock_seconds)})
     return task
 
 
-def _eligible(project, user_id, now):
-    return and_(Task.project_id == project.id, Task.is_labeled.is_(False), _not_done_by(user_id),
-                Task.total_annotations + _held_by_others(user_id, now) < project.overlap)
-
-
-def _pick(session, project, user_id, now):
-    cond = _eligible(project, user_id, now)
+def _pick(session, project, params):
     mode = project.sampling_mode
-    if mode == "uncertainty":
-        order = (Task.prediction_score.is_(None), Task.prediction_score, Task.id)
-        return session.execute(select(Task).where(cond).order_by(*order).limit(1)).scalar_one_or_none()
     if mode == "random" and project.next_inner_id > 1:
         # Seek from a random inner_id and wrap: uniform enough, and O(log n) on the index
         # where ORDER BY RANDOM() would sort the whole project.
-        pivot = random.randint(1, project.next_inner_id)
-        for extra in (Task.inner_id >= pivot, Task.inner_id < pivot):
-            task = session.execute(select(Task).where(cond, extra).order_by(Task.inner_id).limit(1))\
-                .scalar_one_or_none()
-            if task is not None:
-                return task
-        return None
-    return session.execute(select(Task).where(cond).order_by(Task.id).limit(1)).scalar_one_or_none()
-
-
-def _lock(session, project_id, task_id, user_id, expires_at, now):
-    session.execute(delete(TaskLock).where(
-        TaskLock.project_id == project_id,
-        ((TaskLock.user_id == user_id) | (TaskLock.expires_at <= now))))
-    session.add(TaskLock(task_id=task_id, user_id=user_id, project_id=project_id, expires_at=expires_at))
-    session.flush()
+        params = {**params, "pivot": random.randint(1, project.next_inner_id)}
+        return (session.execute(_PICK["random_from"], params).scalar_one_or_none()
+                or session.execute(_PICK["random_before"], params).scalar_one_or_none())
+    query = _PICK["uncertainty"] if mode == "uncertainty" else _PICK["sequential"]
+    return session.execute(query, params).scalar_one_or_none()
 
 
 def release(session, task_id, user_id):
-    session.execute(delete(TaskLock).where(TaskLock.task_id == task_id, TaskLock.user_id == user_id))
+    session.execute(_RELEASE, {"task_id": task_id, "user_id": user_id})
 
 
 def refresh_counters(session, task_id, overlap):

@@ -1,21 +1,26 @@
 """Fetching tasks with membership checks, and listing them a page at a time."""
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 
-from ..access import project_for
-from ..errors import NotFound
-from ..models import Annotation, Prediction, Project, Task
+from ..access import check_role, current_user
+from ..models import Annotation, Membership, Prediction, Project, Task
+
+
+_TASK_PROJECT_ROLE = (select(Task, Project, Membership.role)
+                      .join(Project, Project.id == Task.project_id)
+                      .outerjoin(Membership, and_(Membership.project_id == Task.project_id,
+                                                  Membership.user_id == bindparam("user_id")))
+                      .where(Task.id == bindparam("task_id")))
 
 
 def task_for(session, task_id, min_role="annotator"):
-    """(project, task) for a task the caller may see. Raises NotFound (404) otherwise."""
-    task = session.get(Task, task_id)
-    if task is None:
-        raise NotFound(f"task {task_id} not found")
-    try:
-        project = project_for(task.project_id, min_role)
-    except NotFound:
-        raise NotFound(f"task {task_id} not found") from None
-    return project, task
+    """(project, task) for a task the caller may see, in one query.
+
+    Raises NotFound (404) for missing tasks and non-members, Forbidden (403) for low roles.
+    """
+    user = current_user()
+    row = session.execute(_TASK_PROJECT_ROLE, {"user_id": user.id, "task_id": task_id}).first()
+    project = check_role(user, row[1] if row else None, row[2] if row else None, min_role, f"task {task_id}")
+    return project, row[0]
 
 
 def page_of_tasks(session, project, page, size, after=None):
