@@ -1,6 +1,6 @@
-"""Server-rendered pages (the login page here; the workspace and data manager elsewhere)."""
+"""Server-rendered pages: sign-in, projects, the labeling workspace, data manager and the rest."""
 from flask import Blueprint
 
 web_bp = Blueprint("web", __name__)
 
-from . import media, pages, sso, messages_page  # noqa: E402,F401
+from . import media, pages, sso, messages_page, common, project_pages, workspace  # noqa: E402,F401

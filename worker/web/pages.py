@@ -1,46 +1,84 @@
-"""The pages a person sees before the labeling UI: the front page and the login form."""
-from flask import redirect, render_template_string, request, url_for
-from sqlalchemy import select
+"""Signing in and out, and the projects list with each project's progress."""
+import hmac
+from urllib.parse import urlsplit
+
+from flask import redirect, request, session, url_for
+from sqlalchemy import func, select
 
 from ..access import current_user, login_session
 from ..extensions import db
-from ..models import User
+from ..models import Annotation, Membership, Project, Task, User
+from .common import login_required, render_page
 from . import web_bp
 
-LOGIN = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Label.Art — log in</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{font-family:system-ui,sans-serif;max-width:22rem;margin:4rem auto;color:#222}
-label{display:block;margin:.8rem 0 .2rem}input{width:100%;padding:.5rem;font-size:1rem}
-button{margin-top:1rem;padding:.6rem 1.2rem;font-size:1rem}.err{color:#b00020}</style></head>
-<body><h1>Label.Art</h1><form method="post" action="{{ url_for('web.login') }}">
-{% if error %}<p class="err" role="alert">{{ error }}</p>{% endif %}
-<label for="username">Username</label><input id="username" name="username" autocomplete="username" required>
-<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
-<button type="submit">Log in</button></form></body></html>"""
+PROJECTS_PER_PAGE = 30
 
-HOME = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Label.Art</title></head>
-<body style="font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto">
-<h1>Label.Art</h1><p>Signed in as {{ user.username }}.</p>
-<p>The REST API is at <a href="/api/projects">/api/projects</a>; its description is at
-<a href="/api/openapi.json">/api/openapi.json</a>.</p></body></html>"""
+
+def _safe_next(target):
+    """Only same-site paths: a crafted ?next= must not bounce people to another site."""
+    if not target:
+        return url_for("web.home")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
+            or "\\" in target:
+        return url_for("web.home")
+    return target
 
 
 @web_bp.route("/")
+@login_required
 def home():
-    user = current_user(optional=True)
-    if user is None:
-        return redirect(url_for("web.login"))
-    return render_template_string(HOME, user=user)
+    """The caller's projects with progress: tasks done / total, annotations, skipped."""
+    user = current_user()
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    q = select(Project, Membership.role).outerjoin(
+        Membership, (Membership.project_id == Project.id) & (Membership.user_id == user.id))
+    if not user.is_superuser:
+        q = q.where(Membership.id.is_not(None))
+    rows = db.session.execute(q.order_by(Project.id.desc()).limit(PROJECTS_PER_PAGE + 1)
+                              .offset((page - 1) * PROJECTS_PER_PAGE)).all()
+    more = len(rows) > PROJECTS_PER_PAGE
+    projects = [_progress(p, role or "manager") for p, role in rows[:PROJECTS_PER_PAGE]]
+    return render_page("projects.html", projects=projects, page=page, more=more)
+
+
+def _progress(project, role):
+    # Each count walks one index (ix_tasks_stream, ix_annotations_project), so a
+    # million-task project still lists quickly.
+    done = db.session.execute(select(func.count()).select_from(Task).where(
+        Task.project_id == project.id, Task.is_labeled.is_(True))).scalar_one()
+    skipped = db.session.execute(select(func.count()).select_from(Annotation).where(
+        Annotation.project_id == project.id, Annotation.was_cancelled.is_(True))).scalar_one()
+    total = project.task_count
+    return {"project": project, "role": role, "done": done, "total": total, "skipped": skipped,
+            "annotations": project.total_annotations,
+            "percent": round(100 * done / total) if total else 0}
 
 
 @web_bp.route("/user/login", methods=["GET", "POST"])
 def login():
-    error = None
+    error, username = None, ""
+    target = _safe_next(request.args.get("next"))
     if request.method == "POST":
-        user = db.session.execute(select(User).where(User.username == request.form.get("username", "")))\
-            .scalar_one_or_none()
+        username = request.form.get("username", "")
+        user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
         if user is not None and user.is_active and user.check_password(request.form.get("password", "")):
             login_session(user)
-            return redirect(url_for("web.home"))
+            return redirect(target)
         error = "Wrong username or password."
-    return render_template_string(LOGIN, error=error), (401 if error else 200)
+    info = "You are signed out." if request.args.get("signed_out") else None
+    body, status = render_page("login.html", error=error, info=info, username=username,
+                               next=request.args.get("next", ""))
+    return body, (401 if error else status)
+
+
+@web_bp.route("/user/logout", methods=["POST"])
+def logout():
+    """Sign out. The form carries the CSRF token, so another site cannot sign people out."""
+    sent = request.form.get("csrf_token", "")
+    if session.get("uid") is not None and not hmac.compare_digest(sent, session.get("csrf", "")):
+        body, _ = render_page("error.html", message="The sign-out form expired; reload and try again.",
+                              code=403)
+        return body, 403
+    session.clear()
+    return redirect(url_for("web.login", signed_out=1))
