@@ -1,42 +1,80 @@
 """Reading a project's tasks for export, a chunk at a time, on a connection of its own.
 
-Two shapes: ``iter_raw_tasks`` gives Label Studio task dicts whose JSON columns are
-``orjson.Fragment``s (spliced into the output without decoding — the JSON fast path), and
-``iter_tasks`` gives fully decoded dicts for the other writers.
+``iter_tasks(raw=True)`` gives Label Studio task dicts whose JSON columns are
+``orjson.Fragment``s (spliced into the output without decoding — the JSON fast path);
+``raw=False`` gives fully decoded dicts for the other writers.
 """
 import orjson
-from sqlalchemy import or_, select
 
 from ..jsonio import iso
-from ..models import Annotation, Prediction, Task
 
 CHUNK = 2000
 
 
+_T_COLS = ("id", "inner_id", "data", "meta", "created_at", "updated_at", "total_annotations",
+           "cancelled_annotations", "total_predictions", "project_id")
+_A_COLS = ("id", "task_id", "project_id", "completed_by", "result", "was_cancelled", "ground_truth", "lead_time",
+           "parent_prediction", "created_at", "updated_at")
+_P_COLS = ("id", "task_id", "project_id", "result", "score", "model_version", "created_at", "updated_at")
+_TASKS_SQL = "SELECT {cols} FROM tasks WHERE project_id = {ph} AND id > {ph} {labeled}ORDER BY id LIMIT {ph}"
+_RELATED_SQL = "SELECT {cols} FROM {table} WHERE project_id = {ph} AND task_id >= {ph} AND task_id <= {ph} ORDER BY id"
+
+
+def _statements(dialect):
+    """The export queries in the driver's own placeholder style.
+
+    They run on the raw DBAPI cursor with fetchall: SQLAlchemy's per-row result handling
+    cost more than the queries themselves on a 100,000-task export.
+    """
+    ph = "?" if dialect.paramstyle == "qmark" else "%s"
+    tasks = _TASKS_SQL.format(cols=", ".join(_T_COLS), ph=ph, labeled="{labeled}")
+    return {
+        "all": tasks.format(labeled=""),
+        "labeled": tasks.format(labeled="AND (total_annotations > 0 OR cancelled_annotations > 0) "),
+        "annotations": _RELATED_SQL.format(cols=", ".join(_A_COLS), table="annotations", ph=ph),
+        "predictions": _RELATED_SQL.format(cols=", ".join(_P_COLS), table="predictions", ph=ph),
+    }
+
+
 def iter_rows(engine, project_id, only_annotated=True, chunk=CHUNK):
-    """Yield (task_row, [annotation_rows], [prediction_rows]) in task id order."""
-    t, a, p = Task.__table__, Annotation.__table__, Prediction.__table__
+    """Yield (task_row, [annotation_rows], [prediction_rows]) as plain tuples in task id order
+    (columns as in _T_COLS, _A_COLS, _P_COLS)."""
+    sql = _statements(engine.dialect)
+    query = sql["labeled"] if only_annotated else sql["all"]
     last = 0
     with engine.connect() as conn:
+        dbapi = conn.connection.dbapi_connection
         while True:
-            q = select(t).where(t.c.project_id == project_id, t.c.id > last)
-            if only_annotated:
-                q = q.where(or_(t.c.total_annotations > 0, t.c.cancelled_annotations > 0))
-            tasks = conn.execute(q.order_by(t.c.id).limit(chunk)).all()
-            if not tasks:
-                return
-            lo, hi = tasks[0].id, tasks[-1].id
-            anns, preds = {}, {}
-            for row in conn.execute(select(a).where(a.c.project_id == project_id, a.c.task_id >= lo,
-                                                    a.c.task_id <= hi).order_by(a.c.id)):
-                anns.setdefault(row.task_id, []).append(row)
-            for row in conn.execute(select(p).where(p.c.project_id == project_id, p.c.task_id >= lo,
-                                                    p.c.task_id <= hi).order_by(p.c.id)):
-                preds.setdefault(row.task_id, []).append(row)
-            for task in tasks:
-                yield task, anns.get(task.id, []), preds.get(task.id, [])
-            last = hi
+            cur = dbapi.cursor()
+            try:
+                cur.execute(query, (project_id, last, chunk))
+                tasks = cur.fetchall()
+                if not tasks:
+                    return
+                bounds = (project_id, tasks[0][0], tasks[-1][0])
+                anns, preds = {}, {}
+                cur.execute(sql["annotations"], bounds)
+                for r in cur.fetchall():
+                    anns.setdefault(r[1], []).append(r)
+                cur.execute(sql["predictions"], bounds)
+                for r in cur.fetchall():
+                    preds.setdefault(r[1], []).append(r)
+            finally:
+                cur.close()
             conn.rollback()  # end the read transaction between chunks: writers are not held back
+            for task in tasks:
+                yield task, anns.get(task[0], []), preds.get(task[0], [])
+            last = tasks[-1][0]
+
+
+def iso_text(value):
+    """ISO 8601 with Z from what the driver returns: SQLite gives 'YYYY-MM-DD HH:MM:SS.ffffff'
+    text, MariaDB a datetime."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.replace(" ", "T", 1) + "Z"
+    return iso(value)
 
 
 def _json(text, raw):
@@ -46,26 +84,25 @@ def _json(text, raw):
 
 
 def annotation_out(a, raw=False):
-    return {"id": a.id, "completed_by": a.completed_by, "result": _json(a.result, raw),
-            "was_cancelled": bool(a.was_cancelled), "ground_truth": bool(a.ground_truth),
-            "created_at": iso(a.created_at), "updated_at": iso(a.updated_at), "lead_time": a.lead_time,
-            "task": a.task_id, "project": a.project_id, "parent_prediction": a.parent_prediction}
+    return {"id": a[0], "completed_by": a[3], "result": _json(a[4], raw),
+            "was_cancelled": bool(a[5]), "ground_truth": bool(a[6]),
+            "created_at": iso_text(a[9]), "updated_at": iso_text(a[10]), "lead_time": a[7],
+            "task": a[1], "project": a[2], "parent_prediction": a[8]}
 
 
 def prediction_out(p, raw=False):
-    return {"id": p.id, "model_version": p.model_version, "score": p.score, "result": _json(p.result, raw),
-            "created_at": iso(p.created_at), "updated_at": iso(p.updated_at), "task": p.task_id,
-            "project": p.project_id}
+    return {"id": p[0], "model_version": p[5], "score": p[4], "result": _json(p[3], raw),
+            "created_at": iso_text(p[6]), "updated_at": iso_text(p[7]), "task": p[1], "project": p[2]}
 
 
-def task_out(task, anns, preds, raw=False):
-    return {"id": task.id, "inner_id": task.inner_id,
+def task_out(t, anns, preds, raw=False):
+    return {"id": t[0], "inner_id": t[1],
             "annotations": [annotation_out(a, raw) for a in anns],
             "predictions": [prediction_out(p, raw) for p in preds],
-            "data": _json(task.data, raw), "meta": _json(task.meta, raw),
-            "created_at": iso(task.created_at), "updated_at": iso(task.updated_at),
-            "total_annotations": task.total_annotations, "cancelled_annotations": task.cancelled_annotations,
-            "total_predictions": task.total_predictions, "project": task.project_id}
+            "data": _json(t[2], raw), "meta": _json(t[3], raw),
+            "created_at": iso_text(t[4]), "updated_at": iso_text(t[5]),
+            "total_annotations": t[6], "cancelled_annotations": t[7],
+            "total_predictions": t[8], "project": t[9]}
 
 
 def iter_tasks(engine, project_id, only_annotated=True, raw=False):

@@ -24,6 +24,10 @@ TASK_KEYS = {"data", "meta", "annotations", "predictions", "id", "inner_id", "pr
              "updated_by", "comment_authors", "annotators", "overlap"}
 
 
+TASK_COLUMNS = ("project_id", "inner_id", "data", "meta", "created_at", "updated_at", "total_annotations",
+                "cancelled_annotations", "total_predictions", "is_labeled", "prediction_score")
+
+
 @dataclass
 class ImportStats:
     task_count: int = 0
@@ -82,6 +86,15 @@ class _Context:
         self.members = set(session.execute(select(Membership.user_id)
                                            .where(Membership.project_id == project.id)).scalars())
         self.completed_annotations = 0
+        dialect = session.get_bind().dialect
+        self.sqlite = dialect.name == "sqlite"
+        ph = "?" if dialect.paramstyle == "qmark" else "%s"
+        self.insert_sql = (f"INSERT INTO tasks ({', '.join(TASK_COLUMNS)}) "
+                           f"VALUES ({', '.join([ph] * len(TASK_COLUMNS))})")
+
+    def _db_time(self, dt):
+        # SQLAlchemy stores SQLite datetimes as this text; MariaDB's driver takes datetimes.
+        return dt.strftime("%Y-%m-%d %H:%M:%S.%f") if self.sqlite else dt
 
     def normalise(self, item, index):
         if not isinstance(item, dict):
@@ -142,20 +155,24 @@ class _Context:
 
     def write(self, chunk, stats):
         now = utcnow()
+        stamp = self._db_time(now)
         first_inner = self.next_inner
+        project_id, overlap = self.project.id, self.project.overlap
         rows = []
         for offset, (data, meta, anns, preds) in enumerate(chunk):
             done = sum(1 for a in anns if not a["was_cancelled"])
             scores = [p["score"] for p in preds if p["score"] is not None]
-            rows.append({
-                "project_id": self.project.id, "inner_id": first_inner + offset, "data": dumps_str(data),
-                "meta": dumps_str(meta) if meta else None, "created_at": now, "updated_at": now,
-                "total_annotations": done, "cancelled_annotations": len(anns) - done,
-                "total_predictions": len(preds), "is_labeled": done >= self.project.overlap,
-                "prediction_score": min(scores) if scores else None,
-            })
+            rows.append((project_id, first_inner + offset, dumps_str(data), dumps_str(meta) if meta else None,
+                         stamp, stamp, done, len(anns) - done, len(preds), done >= overlap,
+                         min(scores) if scores else None))
             self.completed_annotations += done
-        self.session.execute(insert(Task.__table__), rows)
+        # The driver's own executemany with tuples: SQLAlchemy's per-row parameter handling
+        # cost several times the insert itself.
+        cursor = self.session.connection().connection.dbapi_connection.cursor()
+        try:
+            cursor.executemany(self.insert_sql, rows)
+        finally:
+            cursor.close()
         self.next_inner += len(chunk)
         if stats.first_task_id is None or any(a or p for _, _, a, p in chunk):
             ids = dict(self.session.execute(
