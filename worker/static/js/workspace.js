@@ -29,10 +29,14 @@
     info.textContent = 'Task #' + task.id + (state.mine ? ' · your annotation #' + state.mine.id : '') +
       (predictions && predictions.length ? ' · ' + predictions.length + ' prediction(s)' : '');
     root.dataset.taskId = task.id;
+    const named = (annotations || []).map((a) => Object.assign({}, a, {completed_by_username:
+      a.completed_by === page.user.pk ? page.user.firstName : 'user #' + a.completed_by}));
+    // Skipping is for tasks not yet done: an opened annotation can only be updated.
+    const canSkip = page.show_skip && !state.mine;
     LAEditor.mount({
       root, config: page.label_config, user: page.user,
-      task: LAEditor.toEditorTask(task, annotations, predictions),
-      interfaces: page.show_skip ? LAEditor.LABEL_INTERFACES : LAEditor.LABEL_INTERFACES.filter((i) => i !== 'skip'),
+      task: LAEditor.toEditorTask(task, named, predictions),
+      interfaces: canSkip ? LAEditor.LABEL_INTERFACES : LAEditor.LABEL_INTERFACES.filter((i) => i !== 'skip'),
       selectAnnotationPk: state.mine && state.mine.id,
       onSubmit: submit, onUpdate: update, onSkip: skip,
       onReady: () => { root.dataset.ready = String(task.id); },
