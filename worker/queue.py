@@ -13,7 +13,7 @@ from rq import Queue, Retry
 
 log = logging.getLogger(__name__)
 
-QUEUE_NAMES = ("default", "imports", "exports", "webhooks")
+QUEUE_NAMES = ("default", "imports", "exports", "webhooks", "ml")
 
 
 def redis_socket_path(data_dir):

@@ -134,7 +134,7 @@ def requeue_webhooks(app):
 
 
 @click.command("worker")
-@click.option("--queues", default="default,imports,exports,webhooks", show_default=True,
+@click.option("--queues", default="default,imports,exports,webhooks,ml", show_default=True,
               help="Comma-separated queues to work on, highest priority first.")
 @click.option("--burst", is_flag=True, help="Work until the queues are empty, then exit.")
 @click.option("--wait", "wait_s", type=click.IntRange(0), default=REDIS_WAIT, show_default=True,

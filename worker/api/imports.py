@@ -42,6 +42,8 @@ def import_tasks(project_id):
     stats = import_items(db.session, project, items, user.id)
     emit_event(db.session, project.id, "TASKS_CREATED", {"task_count": stats.task_count})
     db.session.commit()
+    from ..services.ml import on_tasks_imported  # first-pass predictions when a backend is attached
+    on_tasks_imported(project.id, stats.first_task_id, stats.task_count)
     body = stats.to_dict()
     body.update(file_upload_ids=[s[2] for s in sources if s[2]], could_be_tasks_list=False,
                 found_formats=sorted({s[0] for s in sources}), data_columns=[])

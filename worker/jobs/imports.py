@@ -42,6 +42,8 @@ def run_import_job(job_id):
             job.status, job.progress, job.finished_at = "completed", stats.task_count, utcnow()
             job.result = dumps_str(stats.to_dict())
             session.commit()
+            from ..services.ml import on_tasks_imported  # first-pass predictions when a backend is attached
+            on_tasks_imported(project.id, stats.first_task_id, stats.task_count)
         except APIError as exc:
             session.rollback()
             _fail(session, job_id, exc.detail)

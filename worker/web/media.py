@@ -9,6 +9,16 @@ from ..services.media import INLINE_SAFE, path_for
 from . import web_bp
 
 
+def _media_token_project():
+    """The project a media token (``?token=`` or ``Authorization: Token lam1...``) grants, else None."""
+    from flask import request
+
+    from ..services.ml import is_media_token, verify_media_token
+
+    token = request.args.get("token") or request.headers.get("Authorization", "").partition(" ")[2].strip()
+    return verify_media_token(token) if is_media_token(token) else None
+
+
 @web_bp.route("/data/upload/<int:file_id>/<path:name>")
 def serve_upload(file_id, name):
     """An uploaded file. Types that could run script (HTML, SVG, XML...) are sent as
@@ -16,7 +26,8 @@ def serve_upload(file_id, name):
     upload = db.session.get(FileUpload, file_id)
     if upload is None:
         raise NotFound("file not found")
-    project_for(upload.project_id)
+    if _media_token_project() != upload.project_id:  # ML backends hold a scoped media token
+        project_for(upload.project_id)
     path = path_for(upload.sha256)
     if not path.exists():
         raise NotFound("file is missing from the media store")
