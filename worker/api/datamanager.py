@@ -16,7 +16,7 @@ from ..jsonio import dumps_str
 from ..labeling.config import parse_config
 from ..models import Annotation, Membership, Setting, Task, User, utcnow
 from ..services.events import emit_event
-from ..services.exporter import task_out
+from ..services.serialize import task_dict
 from ..services.tasks import delete_tasks
 from . import route
 from .util import json_body, json_response
@@ -399,7 +399,7 @@ def dm_export(project_id):
     config = parse_config(project.label_config)
     module.check(config)
     ids = _selected(project, body)
-    tasks = _export_tasks(ids, getattr(module, "RAW", False))
+    tasks = _export_tasks(ids)
     info = {"id": project.id, "title": project.title, "label_config": project.label_config}
     filename = f"project-{project.id}-selection-{len(ids)}.{module.EXT}"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"',
@@ -408,7 +408,8 @@ def dm_export(project_id):
                     mimetype=module.MIMETYPE, headers=headers)
 
 
-def _export_tasks(ids, raw):
+def _export_tasks(ids):
+    """Label Studio export dicts for the selected tasks (decoded JSON: every writer takes it)."""
     from ..models import Prediction
 
     tasks = db.session.execute(select(Task).where(Task.id.in_(ids)).order_by(Task.id)).scalars().all()
@@ -419,5 +420,4 @@ def _export_tasks(ids, raw):
     for p in db.session.execute(select(Prediction).where(Prediction.task_id.in_(ids)).order_by(Prediction.id))\
             .scalars():
         preds.setdefault(p.task_id, []).append(p)
-    return [task_out(t, anns.get(t.id, []), preds.get(t.id, []), raw) for t in tasks]
-
+    return [task_dict(t, anns.get(t.id, []), preds.get(t.id, [])) for t in tasks]
