@@ -65,6 +65,7 @@ class Backend:
         self.lock = threading.Lock()
         self.training = {}
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="train")
+        self.futures = []
 
     def store(self, key):
         return ModelStore(self.data_dir, key)
@@ -122,8 +123,14 @@ class Backend:
                 log.exception("training project %s failed", key)
                 self.training[key] = {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
 
-        self.pool.submit(run)
+        self.futures = [f for f in self.futures if not f.done()] + [self.pool.submit(run)]
         return {"status": "training", "examples": len(tasks)}
+
+    def wait(self, timeout=None):
+        """Block until training started so far has finished (tests and shutdown)."""
+        from concurrent.futures import wait
+
+        wait(self.futures, timeout=timeout)
 
 
 def _annotated_task(body):
