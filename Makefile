@@ -8,7 +8,9 @@ INSTALL_STAMP := .stamps/install
 
 .PHONY: setup run bench
 
-setup: $(INSTALL_STAMP)
+NPM_STAMP := .stamps/npm
+
+setup: $(INSTALL_STAMP) $(NPM_STAMP)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +18,13 @@ $(BIN)/python:
 $(INSTALL_STAMP): requirements.txt pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -r requirements.txt
 	$(BIN)/pip install --no-deps -e .
+	@mkdir -p $(dir $@)
+	@touch $@
+
+# The labeling editor (Label Studio Frontend) from package-lock.json; Flask serves its
+# prebuilt bundle from node_modules. Its install scripts are not needed for that.
+$(NPM_STAMP): package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
 	@mkdir -p $(dir $@)
 	@touch $@
 

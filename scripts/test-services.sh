@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install (when root and missing) and start what the test suite needs: MariaDB and Redis.
+# Install (when root and missing) and start what the test suite needs: MariaDB, Redis and
+# Chromium (the browser tests drive it through Playwright).
 # Idempotent: installed packages are skipped, a running server is left alone.
 set -euo pipefail
 
