@@ -2,7 +2,7 @@
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, BigId, JSONText, utcnow
@@ -40,6 +40,12 @@ class Project(Base):
     # inner_id is dense per project until a task is deleted; pages then seek by range.
     next_inner_id: Mapped[int] = mapped_column(BigId, default=1)
     deleted_task_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Share of each annotator's stream served from gold tasks (0 = none).
+    gold_rate: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    # Task meta field the "balance by field" sampling evens out; empty = off.
+    balance_field: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    # Annotations of tasks whose agreement falls below this go to review (0 = off).
+    review_threshold: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     total_annotations: Mapped[int] = mapped_column(BigId, default=0)
     total_predictions: Mapped[int] = mapped_column(BigId, default=0)
 

@@ -32,6 +32,10 @@ class Task(Base):
     # Lowest score among the task's predictions, for uncertainty sampling.
     prediction_score: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
     file_upload_id: Mapped[Optional[int]] = mapped_column(BigId, nullable=True)
+    # Gold tasks carry a manager's ground truth and are mixed into annotators' streams.
+    is_gold: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Agreement between the task's annotations (0..1), computed by the quality module.
+    agreement: Mapped[Optional[float]] = mapped_column(Float, nullable=True)
 
 
 class Annotation(Base):
