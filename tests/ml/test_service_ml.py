@@ -189,3 +189,30 @@ def test_media_token_is_scoped_and_expires(app, client, shapes):
     assert client.get(f"{url}?token={expired}").status_code in (401, 404)
     forged = token[:-2] + ("00" if token[-2:] != "00" else "11")
     assert client.get(f"{url}?token={forged}").status_code in (401, 404)
+
+
+def test_model_panel_page(app, client, shapes):
+    from worker.models import TrainingRun
+    from worker.jsonio import dumps_str
+
+    owner = make_user(app, client, "owner")
+    pid = make_project(owner, config=shapes["config"])["id"]
+    backend = owner.post("/api/ml", json={"project": pid, "model_name": "image_classifier"}).get_json()
+    with app.app_context():
+        for n, acc in ((20, 0.55), (60, 0.8), (120, 0.95)):
+            db.session.add(TrainingRun(ml_backend_id=backend["id"], status="completed", annotation_count=n,
+                                       model_version=f"image_classifier.v{n}",
+                                       metrics=dumps_str({"accuracy": acc, "train": n, "held_out": n // 5})))
+        db.session.commit()
+    annotator = make_user(app, client, "annotator")
+    add_member(app, pid, annotator, "annotator")
+    client.post("/user/login", data={"username": "annotator", "password": "password-123"})
+    assert client.get(f"/projects/{pid}/models").status_code == 403
+    client.post("/user/login", data={"username": "owner", "password": "password-123"})
+    page = client.get(f"/projects/{pid}/models")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Image classifier (small CNN)" in html and "image_classifier.v120" in html
+    assert "95.0%" in html and "<svg class=\"ml-chart\"" in html and html.count("<circle") == 3
+    assert 'data-action="train"' in html and 'data-action="predict"' in html
+    assert '<meta name="csrf-token" content="' in html
