@@ -13,6 +13,7 @@ from flask import current_app, request
 from ..access import current_user, project_for
 from ..errors import ImportRejected
 from ..extensions import db
+from ..formats.music_import import music_sources, take_music_files
 from ..formats.readers import read_items, sniff_format
 from ..jsonio import dumps_str
 from ..labeling.config import parse_config
@@ -54,8 +55,9 @@ def _sources(project):
     """[(format, stream, file_upload_id)] from the request. Raises ImportRejected."""
     if request.files:
         out = []
-        for storage in request.files.getlist("file") + [f for k, f in request.files.items(multi=True)
-                                                         if k != "file"]:
+        storages, music = take_music_files(request.files.getlist("file") + [
+            f for k, f in request.files.items(multi=True) if k != "file"])
+        for storage in storages:
             fmt = sniff_format(storage.filename or "", storage.mimetype)
             if fmt:
                 out.append((fmt, storage.stream, None))
@@ -65,7 +67,7 @@ def _sources(project):
             else:
                 raise ImportRejected(f"{storage.filename}: unsupported file type "
                                      "(JSON, JSONL, CSV, TSV, images, audio, video, text)")
-        return out
+        return music_sources(db.session, project, out, music)
     if request.form.get("url") or (request.is_json and _url_only()):
         return [_fetch_url(request.form.get("url") or orjson.loads(request.get_data())["url"])]
     raw = request.get_data()

@@ -21,6 +21,10 @@ WRITER_MODULES = {
     "YOLO": "yolo",
     "VOC": "voc",
     "CONLL2003": "conll",
+    "JAMS": "jams_export",
+    "MIDI": "midi_export",
+    "AUDACITY": "audacity",
+    "SONIC_VISUALISER": "sonic_visualiser",
 }
 
 

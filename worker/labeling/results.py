@@ -2,6 +2,7 @@
 from numbers import Number
 
 from ..errors import ValidationError
+from ..music.shapes import MUSIC_TYPES, check_value as check_music_value
 from . import tags as T
 
 GEOMETRY_KEYS = ("x", "y", "width", "height", "rotation", "radiusX", "radiusY", "start", "end")
@@ -57,6 +58,8 @@ def _check_value(value, ctl, rtype, where):
             for label in labels:
                 if label not in ctl.labels:
                     raise ValidationError(f"{where}: {label!r} is not a label of control {ctl.name!r}")
+    if rtype in MUSIC_TYPES:
+        check_music_value(value, ctl, rtype, where)
 
 
 def _is_number(x):

@@ -17,7 +17,7 @@ URL_PREFIX = click.option("--url-prefix", default="", metavar="PREFIX",
 
 @click.group("synth")
 def synth():
-    """Generate labeled demo data (images, audio, text).
+    """Generate labeled demo data (images, audio, text, music).
 
     Images of shapes, audio of tones and chords, and text tasks for benchmarks.
 
@@ -156,3 +156,52 @@ def tasks_cmd(count, out, annotated, config_out, seed):
     if config_out:
         Path(config_out).write_text(LABEL_CONFIG, encoding="utf-8")
     click.echo(f"Wrote {count} tasks to {out} ({out.stat().st_size} bytes)")
+
+
+@synth.command("music")
+@COUNT
+@click.option("--out", "-o", "out", type=click.Path(file_okay=False), required=True,
+              help="Directory to write audio/ (or images/), tasks.json and label_config.xml into.")
+@click.option("--kind", "kinds", type=click.Choice(["chords", "melody", "drums", "diagrams"]), multiple=True,
+              help="What to make; repeat to mix (items take turns). Default: chords, melody and drums.")
+@click.option("--rate", type=click.IntRange(8000, 96000), default=22050, show_default=True,
+              help="Sample rate in Hz.")
+@click.option("--min-bpm", type=click.IntRange(30, 300), default=60, show_default=True)
+@click.option("--max-bpm", type=click.IntRange(30, 300), default=180, show_default=True)
+@SEED
+@URL_PREFIX
+def music_cmd(count, out, kinds, rate, min_bpm, max_bpm, seed, url_prefix):
+    """Chord progressions, melodies and drum patterns as WAV, or guitar-chord diagrams as PNG.
+
+    \b
+    Audio is additive synthesis (organ, pluck, pad and reed timbres; every key;
+    tempi from --min-bpm to --max-bpm; some items with noise). Each clip has its
+    truth beside it as DIR/audio/NNNNNN.jams (chord, beat_position, note_midi,
+    tempo, key_mode) and NNNNNN.mid, and in tasks.json as a ground-truth
+    annotation for the PianoRoll/NoteLabels/ChordLabels/Beats config written to
+    label_config.xml. --kind diagrams draws chord boxes labelled with a
+    Fretboard shape and the chord's Harte name instead.
+
+    \b
+    Example:
+      labelart synth music --count 60 --out data/music
+      labelart synth music --kind diagrams --count 40 --out data/diagrams
+    """
+    from .music import KINDS, label_config, make_diagram_task, make_task
+
+    if min_bpm > max_bpm:
+        raise click.BadParameter("--min-bpm is larger than --max-bpm", param_hint="--min-bpm")
+    kinds = tuple(kinds) or KINDS
+    if "diagrams" in kinds:
+        if len(kinds) > 1:
+            raise click.UsageError("--kind diagrams makes images; it cannot be mixed with audio kinds")
+        out = _prepare(out, "images")
+        (out / "label_config.xml").write_text(label_config("diagrams"), encoding="utf-8")
+        _write_tasks(out, f"Drawing {count} chord diagrams", count,
+                     lambda i: make_diagram_task(seed, i, out, url_prefix=url_prefix))
+    else:
+        out = _prepare(out, "audio")
+        (out / "label_config.xml").write_text(label_config(), encoding="utf-8")
+        _write_tasks(out, f"Rendering {count} pieces", count,
+                     lambda i: make_task(seed, i, out, kinds, rate, url_prefix, (min_bpm, max_bpm)))
+    click.echo(f"Wrote {count} items, {out / 'tasks.json'} and {out / 'label_config.xml'}")
