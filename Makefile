@@ -52,3 +52,10 @@ test: setup $(TEST_STAMP) test-services
 # BENCH_ARGS=--quick for a smoke run; BENCH_ARGS="--only pages" for one case.
 bench: setup
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# ML proof (issue 4): accuracy after 200 labels, active learning vs random (PNG), and
+# predictions/s through RQ batches vs one HTTP /predict per task. Outputs in bench/out/ml/.
+.PHONY: bench-ml
+bench-ml: setup
+	$(BIN)/python -m bench.ml_learning $(BENCH_ML_ARGS)
+	$(BIN)/python -m bench.ml_throughput $(BENCH_ML_ARGS_THROUGHPUT)
