@@ -143,3 +143,25 @@ def test_media_loader_refuses_paths_outside_its_root(tmp_path):
             loader.read(bad)
     with pytest.raises(MediaError, match="no hostname"):
         MediaLoader().read("/data/upload/1/a.png")
+
+
+@pytest.mark.slow
+def test_text_classifier_uses_the_packaged_encoder_offline(tmp_path):
+    from ml_backend.models.text_classifier import TextClassifier
+    from tests.service.factories import TEXT_CONFIG
+
+    good = ["I love this song", "What a wonderful melody", "Great work, beautiful colours", "This is fantastic",
+            "Absolutely delightful piece", "I really enjoyed it", "Lovely and warm", "Brilliant performance"]
+    bad = ["I hate this noise", "What an awful mess", "Terrible, ugly colours", "This is dreadful",
+           "Completely boring piece", "I really disliked it", "Cold and unpleasant", "Horrible performance"]
+    def task(i, text, label):
+        return {"id": i, "data": {"text": text},
+                "annotations": [{"result": [{"from_name": "sentiment", "to_name": "text", "type": "choices",
+                                             "value": {"choices": [label]}}]}]}
+    train = [task(i, t, "positive") for i, t in enumerate(good[:6])] + \
+        [task(10 + i, t, "negative") for i, t in enumerate(bad[:6])]
+    model = TextClassifier(TEXT_CONFIG, store=ModelStore(tmp_path, "t"), params={"held_out": 0.0})
+    assert model.fit("START_TRAINING", {"tasks": train})["status"] == "ok"
+    preds = model.predict([{"id": 99, "data": {"text": t}} for t in good[6:] + bad[6:]])
+    assert [p["result"][0]["value"]["choices"][0] for p in preds] == ["positive"] * 2 + ["negative"] * 2
+    assert os.environ.get("HF_HUB_OFFLINE") == "1"
