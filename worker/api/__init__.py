@@ -18,4 +18,4 @@ def route(rule, **options):
 
 
 from . import (health, auth, users, projects, tasks, annotations, predictions, imports,  # noqa: E402,F401
-               exports, webhooks, settings, jobs, openapi, community, datamanager, reviews, ml)
+               exports, webhooks, settings, jobs, openapi, community, datamanager, reviews, ml, quality)

@@ -10,6 +10,7 @@ from sqlalchemy import case, func, select
 from ..access import project_for
 from ..extensions import db
 from ..models import Annotation, Task, User
+from ..quality.cache import agreement_by_wp_user
 from . import route
 from .util import json_response
 
@@ -18,7 +19,8 @@ from .util import json_response
 def community_stats(project_id):
     """Progress and per-contributor numbers (managers only; 404 for non-members).
 
-    Agreement is not computed here yet, so it is reported as ``null`` rather than guessed.
+    ``agreement`` is each member's mean agreement with co-annotators on shared tasks
+    (``null`` for members who share no task with anyone).
     """
     project = project_for(project_id, "manager")
     labeled = db.session.execute(select(func.count()).select_from(Task).where(
@@ -32,9 +34,10 @@ def community_stats(project_id):
         .join(User, User.id == Annotation.completed_by)
         .where(Annotation.project_id == project.id, User.wp_user_id.is_not(None))
         .group_by(User.wp_user_id, User.display_name)).all()
+    agreement = agreement_by_wp_user(project)  # from the cached quality report
     contributors = sorted(({"wp_user_id": wp, "display_name": name, "annotations": int(done or 0),
                             "skips": int(skips or 0), "accepted": int(acc or 0), "rejected": int(rej or 0),
-                            "agreement": None} for wp, name, done, skips, acc, rej in rows),
+                            "agreement": agreement.get(wp)} for wp, name, done, skips, acc, rej in rows),
                           key=lambda c: (-c["annotations"], c["wp_user_id"]))
     total = project.task_count
     return json_response({"project": project.id, "total_tasks": total, "labeled_tasks": labeled,

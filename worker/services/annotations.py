@@ -11,6 +11,7 @@ from ..models import Annotation, Prediction, Project, Task, utcnow
 from . import stream
 from .events import emit_event, hooks_for
 from .serialize import annotation_dict, prediction_dict, task_dict
+from ..quality.review import on_annotation_created as quality_hook
 
 MAX_KEY = 100
 
@@ -65,6 +66,7 @@ def create_annotation(session, project, task, user, body, idempotency_key=None, 
                lambda: {"annotation": annotation_dict(ann), "task": task_dict(task)}, hooks=hooks)
     from .ml import on_annotation_created  # online learning: queues training every N annotations
     on_annotation_created(session, project.id)
+    quality_hook(session, project, task, ann.was_cancelled)  # task agreement + review rule, after commit
     return ann, True
 
 

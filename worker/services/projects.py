@@ -8,6 +8,7 @@ from ..models import Membership, Project, SAMPLING, ROLES, User, utcnow
 EDITABLE = {
     "title": str, "description": str, "label_config": str, "expert_instruction": str,
     "maximum_annotations": int, "overlap": int, "sampling": str, "show_skip_button": bool, "color": str,
+    "gold_rate": float, "balance_field": str, "review_threshold": float,
 }
 # Short names accepted alongside Label Studio's sampling labels.
 SAMPLING_ALIASES = {v: k for k, v in SAMPLING.items()}
@@ -23,7 +24,9 @@ def apply_fields(project, body):
             raise ValidationError(f"{key} may not be null")
         if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
             raise ValidationError(f"{key} must be an integer")
-        if kind is not int and not isinstance(value, kind):
+        if kind is float and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise ValidationError(f"{key} must be a number")
+        if kind not in (int, float) and not isinstance(value, kind):
             raise ValidationError(f"{key} must be a {kind.__name__}")
     if "title" in body:
         if len(body["title"]) > 200:
@@ -45,7 +48,21 @@ def apply_fields(project, body):
         if name not in SAMPLING:
             raise ValidationError(f"sampling must be one of {sorted(SAMPLING) + sorted(SAMPLING_ALIASES)}")
         project.sampling = name
+    _apply_quality_fields(project, body)
     project.updated_at = utcnow()
+
+
+def _apply_quality_fields(project, body):
+    """gold_rate and review_threshold are shares (0..1); balance_field names a task meta field."""
+    for key in ("gold_rate", "review_threshold"):
+        if key in body:
+            if not 0 <= body[key] <= 1:
+                raise ValidationError(f"{key} must be between 0 and 1")
+            setattr(project, key, float(body[key]))
+    if "balance_field" in body:
+        if len(body["balance_field"]) > 100 or '"' in body["balance_field"]:
+            raise ValidationError("balance_field must be a meta field name of at most 100 characters, without quotes")
+        project.balance_field = body["balance_field"].strip()
 
 
 def create_project(session, user, body):

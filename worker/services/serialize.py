@@ -11,6 +11,7 @@ def project_dict(p, role=None):
         "overlap": p.overlap, "sampling": p.sampling, "show_skip_button": p.show_skip_button,
         "color": p.color, "created_by": p.created_by_id, "created_at": iso(p.created_at),
         "updated_at": iso(p.updated_at), "task_number": p.task_count, "my_role": role,
+        "gold_rate": p.gold_rate, "balance_field": p.balance_field, "review_threshold": p.review_threshold,
     }
 
 

@@ -7,6 +7,7 @@ IMMEDIATE; MariaDB: the project row is locked FOR UPDATE), so picks are serialis
 project and the overlap holds under concurrency.
 """
 import random
+import time
 from datetime import timedelta
 
 from sqlalchemy import and_, bindparam, case, delete, exists, func, insert, or_, select, update
@@ -20,18 +21,31 @@ _NOT_DONE = ~exists().where(Annotation.task_id == Task.id, Annotation.completed_
 _HELD_BY_OTHERS = (select(func.count()).select_from(TaskLock)
                    .where(TaskLock.task_id == Task.id, TaskLock.user_id != _USER, TaskLock.expires_at > _NOW)
                    .scalar_subquery())
-_ELIGIBLE = and_(Task.project_id == _PROJECT, Task.is_labeled.is_(False), _NOT_DONE,
+# Gold tasks are only served by the gold draw below, never as ordinary work.
+_ELIGIBLE = and_(Task.project_id == _PROJECT, Task.is_labeled.is_(False), Task.is_gold.is_(False), _NOT_DONE,
                  Task.total_annotations + _HELD_BY_OTHERS < bindparam("overlap"))
 _HELD = (select(Task).join(TaskLock, TaskLock.task_id == Task.id)
          .where(TaskLock.user_id == _USER, TaskLock.project_id == _PROJECT, TaskLock.expires_at > _NOW,
-                Task.is_labeled.is_(False), _NOT_DONE).limit(1))
+                or_(Task.is_labeled.is_(False), Task.is_gold.is_(True)), _NOT_DONE).limit(1))
+# Every annotator answers every gold task once, whatever the overlap: that is what makes
+# their error rates comparable.
+_GOLD = and_(Task.project_id == _PROJECT, Task.is_gold.is_(True), _NOT_DONE)
+# The task's group under the project's balance field (a JSON path bound per call).
+_GROUP = func.json_extract(Task.meta, bindparam("path"))
 _PICK = {
     "sequential": select(Task).where(_ELIGIBLE).order_by(Task.id).limit(1),
     "uncertainty": select(Task).where(_ELIGIBLE)
     .order_by(Task.prediction_score.is_(None), Task.prediction_score, Task.id).limit(1),
     "random_from": select(Task).where(_ELIGIBLE, Task.inner_id >= bindparam("pivot")).order_by(Task.inner_id).limit(1),
     "random_before": select(Task).where(_ELIGIBLE, Task.inner_id < bindparam("pivot")).order_by(Task.inner_id).limit(1),
+    "gold_from": select(Task).where(_GOLD, Task.inner_id >= bindparam("pivot")).order_by(Task.inner_id).limit(1),
+    "gold_before": select(Task).where(_GOLD, Task.inner_id < bindparam("pivot")).order_by(Task.inner_id).limit(1),
+    "group": select(Task).where(_ELIGIBLE, _GROUP == bindparam("group")).order_by(Task.id).limit(1),
 }
+# Labeled tasks per group, for balance-by-field sampling (cached briefly, see _groups).
+_GROUP_COUNTS = (select(_GROUP, func.sum(case((Task.is_labeled.is_(True), 1), else_=0)),
+                        func.sum(case((Task.is_labeled.is_(False), 1), else_=0)))
+                 .where(Task.project_id == _PROJECT, Task.is_gold.is_(False)).group_by(_GROUP))
 _locks = TaskLock.__table__
 _CLEAR_LOCKS = delete(_locks).where(_locks.c.project_id == _PROJECT,
                                     or_(_locks.c.user_id == _USER, _locks.c.expires_at <= _NOW))
@@ -66,6 +80,14 @@ def next_task(session, project, user_id, lock_seconds):
 
 
 def _pick(session, project, params):
+    if project.gold_rate and random.random() < project.gold_rate:
+        task = _pick_gold(session, project, params)
+        if task is not None:
+            return task
+    if project.balance_field:
+        task = _pick_balanced(session, project, params)
+        if task is not None:
+            return task
     mode = project.sampling_mode
     if mode == "random" and project.next_inner_id > 1:
         # Seek from a random inner_id and wrap: uniform enough, and O(log n) on the index
@@ -75,6 +97,50 @@ def _pick(session, project, params):
                 or session.execute(_PICK["random_before"], params).scalar_one_or_none())
     query = _PICK["uncertainty"] if mode == "uncertainty" else _PICK["sequential"]
     return session.execute(query, params).scalar_one_or_none()
+
+
+def _pick_gold(session, project, params):
+    # A random start, as for uniform sampling, so annotators do not all meet the same gold
+    # task first and cannot learn which one comes next.
+    params = {**params, "pivot": random.randint(1, max(1, project.next_inner_id))}
+    return (session.execute(_PICK["gold_from"], params).scalar_one_or_none()
+            or session.execute(_PICK["gold_before"], params).scalar_one_or_none())
+
+
+# Balance-by-field group counts are cached per project this long: counting groups scans the
+# project's tasks, which the hot path cannot afford on every pick. Being a few seconds stale
+# only makes the evening-out a little less exact; the overlap rule is still enforced by _ELIGIBLE.
+GROUP_CACHE_SECONDS = 10
+_group_cache = {}
+
+
+def _groups(session, project, path):
+    """[[labeled, unlabeled, group]] for the project's balance field, fewest labeled first."""
+    key = (project.id, path)
+    hit = _group_cache.get(key)
+    now = time.monotonic()
+    if hit is None or now - hit[0] > GROUP_CACHE_SECONDS:
+        rows = session.execute(_GROUP_COUNTS, {"project_id": project.id, "path": path}).all()
+        hit = (now, [[int(done or 0), int(left or 0), g] for g, done, left in rows if g is not None])
+        _group_cache[key] = hit
+    return hit[1]
+
+
+def _pick_balanced(session, project, params):
+    """The first eligible task of the group with the fewest labeled tasks that still has work."""
+    path = '$."' + project.balance_field.replace('"', '') + '"'
+    groups = _groups(session, project, path)
+    for row in sorted(groups, key=lambda r: (r[0], str(r[2]))):
+        if row[1] <= 0:
+            continue
+        task = session.execute(_PICK["group"], {**params, "path": path, "group": row[2]}).scalar_one_or_none()
+        if task is not None:
+            # Count the pick at once so the next callers move on to the next-smallest group
+            # before the cache is rebuilt.
+            row[0] += 1.0 / max(1, project.overlap)
+            return task
+        row[1] = 0
+    return None
 
 
 def release(session, task_id, user_id):
