@@ -59,3 +59,8 @@ bench: setup
 bench-ml: setup
 	$(BIN)/python -m bench.ml_learning $(BENCH_ML_ARGS)
 	$(BIN)/python -m bench.ml_throughput $(BENCH_ML_ARGS_THROUGHPUT)
+
+# The music models against the issue's floors, measured with mir_eval (bench/music_bench.py).
+.PHONY: bench-music
+bench-music: setup
+	$(BIN)/python -m bench.music_bench $(BENCH_ARGS)

@@ -3,9 +3,13 @@ from .audio_classifier import AudioClassifier
 from .audio_segmenter import AudioSegmenter
 from .image_classifier import ImageClassifier
 from .text_classifier import TextClassifier
+from .beats import BeatTracker
+from .chords import ChordRecognizer
+from .notes import NoteTranscriber
 
 #: name -> class, in the order the UI lists them.
-MODELS = {cls.name: cls for cls in (ImageClassifier, AudioClassifier, AudioSegmenter, TextClassifier)}
+MODELS = {cls.name: cls for cls in (ImageClassifier, AudioClassifier, AudioSegmenter, TextClassifier,
+                                    ChordRecognizer, NoteTranscriber, BeatTracker)}
 
 
 def get(name):

@@ -103,7 +103,7 @@ def melody(rng, bpm, count=None):
 
 
 def drum_pattern(rng, bpm, bars=None):
-    """Kick on 1 and 3, snare on 2 and 4, hi-hat on eighths (some dropped), with beats and downbeats."""
+    """Kick on 1 (accented) and 3, snare on 2 and 4, hi-hat on eighths (some dropped), with beats and downbeats."""
     beat = 60.0 / bpm
     events = empty_events()
     bars = bars or int(rng.integers(4, 9))
@@ -111,8 +111,10 @@ def drum_pattern(rng, bpm, bars=None):
         for b in range(4):
             t = (bar * 4 + b) * beat
             drum = KICK if b % 2 == 0 else SNARE
+            # The bar's first kick is accented, as drummers play it: downbeats are audible.
+            velocity = 124 if b == 0 else 84 if b == 2 else 100
             events["notes"].append({"start": round(t, 6), "end": round(t + 0.1, 6), "pitch": drum,
-                                    "velocity": 110, "label": "drums"})
+                                    "velocity": velocity, "label": "drums"})
             for half in (0.0, 0.5):
                 if half == 0.0 or rng.random() < 0.7:
                     th = t + half * beat
