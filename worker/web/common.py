@@ -54,10 +54,10 @@ def project_nav(project, role):
         items += [("import", "Import", url_for("web.import_page", project_id=pid)),
                   ("members", "Members", url_for("web.members", project_id=pid)),
                   ("settings", "Settings", url_for("web.settings", project_id=pid)),
-                  ("models", "Models", f"/projects/{pid}/models")]
+                  ("models", "Models", f"{request.script_root}/projects/{pid}/models")]
     messages = f"/projects/{pid}/messages"
     if route_exists(messages):
-        items.append(("messages", "Messages", messages))
+        items.append(("messages", "Messages", request.script_root + messages))
     return items
 
 

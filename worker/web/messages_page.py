@@ -64,7 +64,7 @@ def project_messages(project_id):
     """Show the team thread (pinned announcements first) and post to it."""
     user = current_user(optional=True)
     if user is None:
-        return redirect("/user/login")
+        return redirect(request.script_root + "/user/login")
     project = project_for(project_id, user=user)
     error = None
     if request.method == "POST":
@@ -74,7 +74,7 @@ def project_messages(project_id):
         else:
             try:
                 _call("POST", project_id, user, {"body": text})
-                return redirect(f"/projects/{project_id}/messages")
+                return redirect(f"{request.script_root}/projects/{project_id}/messages")
             except APIError as exc:
                 error = exc.detail
     data, status = {"messages": [], "unread": 0}, 200

@@ -22,7 +22,8 @@ def _safe_next(target):
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
             or "\\" in target:
         return url_for("web.home")
-    return target
+    # ``next`` is a path inside the app (request.full_path); under a proxy prefix it needs it.
+    return request.script_root + target
 
 
 @web_bp.route("/")

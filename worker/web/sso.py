@@ -42,7 +42,8 @@ def sso_login():
     site = payload.get("site")
     if isinstance(site, str) and site.startswith(("http://", "https://")):
         session["wp_rest"] = site
-    return redirect(_landing(payload.get("project")))
+    # Behind a proxy under a prefix (Apache's /label/), the landing path is under it too.
+    return redirect(request.script_root + _landing(payload.get("project")))
 
 
 def _landing(project_id):

@@ -4,6 +4,21 @@
   'use strict';
   const csrf = () => (document.querySelector('meta[name="csrf-token"]') || {}).content || '';
 
+  // The prefix the service is mounted under (/label behind Apache, '' when served at the root),
+  // read from this script's own address so no page has to pass it.
+  const root = (function () {
+    const src = document.currentScript && document.currentScript.src;
+    const path = src ? new URL(src, window.location.href).pathname : '';
+    const at = path.lastIndexOf('/static/js/app.js');
+    return at > 0 ? path.slice(0, at) : '';
+  })();
+
+  // A root-relative path of the service ('/api/...', '/projects/...') made to work under the prefix.
+  function url(path) {
+    if (!root || typeof path !== 'string' || !path.startsWith('/') || path.startsWith('//')) return path;
+    return path === root || path.startsWith(root + '/') ? path : root + path;
+  }
+
   class ApiError extends Error {
     constructor(status, body) {
       super((body && (body.detail || body.error)) || ('HTTP ' + status));
@@ -12,14 +27,14 @@
     }
   }
 
-  async function api(method, url, body, opts) {
+  async function api(method, path, body, opts) {
     opts = opts || {};
     const headers = Object.assign({'Accept': 'application/json'}, opts.headers || {});
     if (method !== 'GET') headers['X-CSRFToken'] = csrf();
     let payload;
     if (body instanceof FormData) payload = body;
     else if (body !== undefined) { headers['Content-Type'] = 'application/json'; payload = JSON.stringify(body); }
-    const resp = await fetch(url, {method, headers, body: payload, credentials: 'same-origin'});
+    const resp = await fetch(url(path), {method, headers, body: payload, credentials: 'same-origin'});
     if (opts.raw) return resp;
     const text = await resp.text();
     let data = null;
@@ -72,5 +87,5 @@
     setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
   }
 
-  window.LA = {api, ApiError, el, pageData, say, uid, download, csrf};
+  window.LA = {api, ApiError, el, pageData, say, uid, download, csrf, url, root};
 })();

@@ -79,7 +79,7 @@
       if (document.getElementById('add-sample').checked) {
         await LA.api('POST', '/api/projects/' + project.id + '/import', [{data: sampleFor(textarea.value)}]);
       }
-      window.location.assign('/projects/' + project.id + '/import');
+      window.location.assign(LA.url('/projects/' + project.id + '/import'));
     } catch (e) {
       LA.say('create-status', '');
       LA.say(errorBox, e.message, 'error');

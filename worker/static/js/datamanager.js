@@ -74,7 +74,7 @@
       const box = LA.el('input', {type: 'checkbox', 'aria-label': 'Select task ' + t.id, checked: state.selected.has(t.id)});
       box.addEventListener('change', () => { if (box.checked) state.selected.add(t.id); else state.selected.delete(t.id); updateSelection(); });
       const idCell = page.role === 'manager'
-        ? LA.el('a', {href: '/projects/' + pid + '/label?task=' + t.id, title: 'Open in the editor'}, String(t.id))
+        ? LA.el('a', {href: LA.url('/projects/' + pid + '/label?task=' + t.id), title: 'Open in the editor'}, String(t.id))
         : String(t.id);
       const reviews = Object.entries(t.reviews).map(([k, v]) => k + ' ' + v).join(', ');
       return LA.el('tr', {'data-task-id': t.id},

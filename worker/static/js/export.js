@@ -32,7 +32,7 @@
     const jobs = await LA.api('GET', base + '/exports');
     document.getElementById('export-list').replaceChildren(...jobs.slice(0, 10).map((j) => LA.el('li', {},
       '#' + j.id + ' ' + ((j.result && j.result.exportType) || '') + ' · ' + j.status + ' · ' + (j.created_at || '').slice(0, 19).replace('T', ' ') + ' ',
-      j.status === 'completed' ? LA.el('a', {href: j.download_url}, 'download') : null)));
+      j.status === 'completed' ? LA.el('a', {href: LA.url(j.download_url)}, 'download') : null)));
   }
 
   document.getElementById('export-form').addEventListener('submit', async (ev) => {
@@ -53,7 +53,7 @@
       }
       if (job.status !== 'completed') throw new Error(job.error || 'the export ' + job.status);
       progress(1, 1);
-      link.href = job.download_url;
+      link.href = LA.url(job.download_url);
       link.hidden = false;
       say('Export ready.', 'ok');
       loadList();

@@ -76,7 +76,7 @@
     if (!files.length) form.append('url', url);
     const background = files.length && files.every((f) => DATA_RE.test(f.name));
     try {
-      const res = await upload('/api/projects/' + page.project + '/import' + (background ? '?async=true' : ''), form);
+      const res = await upload(LA.url('/api/projects/' + page.project + '/import' + (background ? '?async=true' : '')), form);
       let count = res.data.task_count;
       if (res.status === 202) {
         say('Import queued…');
