@@ -34,6 +34,9 @@ cli.add_command(serve_cmd)
 cli.add_command(worker_cmd)
 cli.add_command(synth)
 
+from .music.osc import osc_cmd  # noqa: E402
+cli.add_command(osc_cmd)
+
 from .jobs.webhooks import flush_webhooks  # noqa: E402
 cli.add_command(flush_webhooks)
 

@@ -5,6 +5,7 @@ from flask import request
 from ..access import current_user
 from ..models import ROLE_RANK
 from .common import login_required, page_project, render_page
+from .music import music_workspace
 from . import web_bp
 
 
@@ -24,7 +25,9 @@ def workspace(project_id):
     page = {"project": project.id, "label_config": project.label_config, "user": _editor_user(current_user()),
             "role": role, "task_id": task_id, "show_skip": project.show_skip_button,
             "instructions": project.expert_instruction}
-    return render_page("workspace.html", project=project, role=role, active="label", page=page)
+    # Configs with music tags get Label.Art's music view in place of the embedded editor.
+    template = "music_workspace.html" if music_workspace(project.label_config) else "workspace.html"
+    return render_page(template, project=project, role=role, active="label", page=page)
 
 
 @web_bp.route("/projects/<int:project_id>/review")

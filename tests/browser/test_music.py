@@ -1,0 +1,163 @@
+"""The music editor in Chromium: draw and resize a note in the piano roll, tap beats, put a chord
+on a span, enter a chord on the fretboard, submit, and read back what was stored; OSC actions
+from a real ``labelart osc`` reach the open workspace."""
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from worker.synth import music
+
+from .conftest import wait_until
+from .helpers import annotations, editor_ready, make_project, wait_annotations
+
+
+def _audio_project(s, tmp_path, title):
+    rng = music.item_rng(5, 0)
+    events = music.melody(rng, 120, count=8)
+    wav = tmp_path / "tune.wav"
+    wav.write_bytes(music.wav_bytes(music.render(events, 16000, "organ", 0.0, rng), 16000))
+    pid = make_project(s, music.label_config(), title=title)
+    with open(wav, "rb") as fh:
+        r = s.api("POST", f"/api/projects/{pid}/import", files={"file": ("tune.wav", fh, "audio/wav")})
+    assert r.status_code == 201, r.text
+    return pid
+
+
+def _canvas_point(page, selector, expr):
+    """Page coordinates of a point a JS expression gives in a canvas's own pixels."""
+    box = page.locator(selector).bounding_box()
+    x, y = page.evaluate(expr)
+    return box["x"] + x, box["y"] + y
+
+
+def _drag(page, a, b):
+    page.mouse.move(*a)
+    page.mouse.down()
+    page.mouse.move((a[0] + b[0]) / 2, (a[1] + b[1]) / 2, steps=4)
+    page.mouse.move(*b, steps=4)
+    page.mouse.up()
+
+
+def test_piano_roll_note_beats_chord_submit(session_factory, live, tmp_path):
+    s = session_factory("annotator")
+    pid = _audio_project(s, tmp_path, "Piano roll")
+    page = s.go(f"/projects/{pid}/label")
+    task_id = editor_ready(page)
+    page.wait_for_selector(".music-editor[data-audio='ready']")
+    roll = "window.MusicEditor.current.roll"
+    pitch = page.evaluate(f"{roll}.topPitch - 6")
+    # Draw a note from 1.0 s to 1.5 s, then resize it to end at 2.0 s.
+    a = _canvas_point(page, ".pianoroll-canvas", f"[{roll}.x(1.0) + 1, {roll}.y({pitch}) + 5]")
+    b = _canvas_point(page, ".pianoroll-canvas", f"[{roll}.x(1.5), {roll}.y({pitch}) + 5]")
+    _drag(page, a, b)
+    assert page.evaluate(f"{roll}.notes.length") == 1
+    edge = _canvas_point(page, ".pianoroll-canvas", f"[{roll}.x({roll}.notes[0].end) - 2, {roll}.y({pitch}) + 5]")
+    end = _canvas_point(page, ".pianoroll-canvas", f"[{roll}.x(2.0), {roll}.y({pitch}) + 5]")
+    _drag(page, edge, end)
+    note = page.evaluate(f"{roll}.notes[0]")
+    assert note["start"] == pytest.approx(1.0, abs=0.02) and note["end"] == pytest.approx(2.0, abs=0.02)
+    assert note["pitch"] == pitch and note["label"] == "melody"
+
+    # Tap along while the audio plays: a downbeat, then three beats, half a second apart.
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("() => window.MusicAudio.playing && window.MusicAudio.now() > 0.2")
+    for key in ("v", "b", "b", "b"):
+        page.keyboard.press(key)
+        page.wait_for_timeout(500)
+    page.get_by_role("button", name="Stop").click()
+    assert "BPM" in page.inner_text(".tempo")
+
+    # A chord on the span 0-2 s, picked by typing its Harte name.
+    tl = "window.MusicEditor.current.timeline"
+    _drag(page, _canvas_point(page, ".timeline-canvas", f"[{tl}.x(0.02), 20]"),
+          _canvas_point(page, ".timeline-canvas", f"[{tl}.x(2.0), 20]"))
+    page.fill(".chord-input", "A:min7")
+    page.press(".chord-input", "Enter")
+    assert page.evaluate(f"{tl}.chords.map(c => c.chord)") == ["A:min7"]
+    page.wait_for_timeout(200)
+    s.shot("music-piano-roll")
+    page.get_by_role("button", name="Submit").click()
+    ann = wait_annotations(live, pid, 1)[0]
+    assert ann["task"] == task_id and ann["lead_time"] > 0 and ann["key"]
+    by_type = {}
+    for region in ann["result"]:
+        by_type.setdefault(region["type"], []).append(region["value"])
+    (stored,) = by_type["notelabels"]
+    assert stored["pitch"] == pitch and stored["notelabels"] == ["melody"]
+    assert stored["start"] == pytest.approx(1.0, abs=0.02) and stored["end"] == pytest.approx(2.0, abs=0.02)
+    (chord,) = by_type["chordlabels"]
+    assert chord["chordlabels"] == ["A:min7"] and chord["end"] == pytest.approx(2.0, abs=0.1)
+    (beats,) = by_type["beats"]
+    assert [b["position"] for b in beats["beats"]] == [1, 2, 3, 4]
+    gaps = [b["time"] - a["time"] for a, b in zip(beats["beats"], beats["beats"][1:])]
+    assert all(0.4 < g < 0.8 for g in gaps), gaps
+    assert 75 < beats["bpm"] < 150
+    assert not s.errors
+
+
+def test_fretboard_names_chord_on_image(session_factory, live, tmp_path):
+    s = session_factory("annotator")
+    (tmp_path / "images").mkdir()
+    task = music.make_diagram_task(1, 8, tmp_path)  # an A:min7 diagram
+    pid = make_project(s, music.label_config("diagrams"), title="Chord diagrams")
+    with open(tmp_path / task["data"]["image"], "rb") as fh:
+        r = s.api("POST", f"/api/projects/{pid}/import", files={"file": ("amin7.png", fh, "image/png")})
+    assert r.status_code == 201, r.text
+    page = s.go(f"/projects/{pid}/label")
+    editor_ready(page)
+    fb = "window.MusicEditor.current.fretboard"
+    for string, fret in ((1, 0), (2, 2), (3, 0), (4, 1), (5, 0)):
+        page.mouse.click(*_canvas_point(page, ".fretboard-canvas", f"(p => [p.x, p.y])({fb}.cell({string}, {fret}))"))
+    assert page.inner_text(".fret-chord") == "A:min7"
+    # The browser names chords exactly as worker/music/harmony.py does.
+    from worker.music.harmony import fret_notes, name_chord
+    shapes = [[None if f is None else f + k for f in shape] for shape in music.GUITAR_SHAPES for k in (0, 2)]
+    voicings = [fret_notes(shape) for shape in shapes] + [[64, 67, 72], [55, 60, 64, 70], [40, 47, 52, 56, 62]]
+    assert page.evaluate("v => v.map(n => MusicHarmony.nameChord(n))", voicings) == [name_chord(v) for v in voicings]
+    assert "A2 (45)" in page.inner_text(".fret-notes")
+    s.shot("music-fretboard")
+    page.keyboard.press("Control+Enter")
+    ann = wait_annotations(live, pid, 1)[0]
+    (region,) = ann["result"]
+    assert region["type"] == "fretboard" and region["value"]["chord"] == "A:min7"
+    assert region["value"]["frets"] == [None, 0, 2, 0, 1, 0]
+    assert region["value"]["notes"] == [45, 52, 55, 60, 64]
+
+
+def _free_udp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_osc_drives_open_workspace(session_factory, live, tmp_path):
+    from pythonosc.udp_client import SimpleUDPClient
+
+    s = session_factory("annotator")
+    pid = _audio_project(s, tmp_path, "OSC")
+    page = s.go(f"/projects/{pid}/label")
+    editor_ready(page)
+    port = _free_udp_port()
+    osc = subprocess.Popen([sys.executable, "-m", "worker", "osc", "--url", live.url, "--port", str(port),
+                            "--token", live.users["annotator"]["token"]],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert "Listening for OSC" in osc.stdout.readline()
+        client = SimpleUDPClient("127.0.0.1", port)
+        page.wait_for_timeout(500)  # the page's event stream is open
+        client.send_message("/labelart/label", "bass")
+        page.wait_for_function("() => document.querySelector('.music-labels [data-label=bass]')"
+                               ".getAttribute('aria-checked') === 'true'")
+        client.send_message("/labelart/beat", 1)
+        client.send_message("/labelart/beat", [])
+        page.wait_for_function("() => window.MusicEditor.current.timeline.beats.length === 2")
+        client.send_message("/labelart/submit", [])
+        ann = wait_annotations(live, pid, 1)[0]
+        (beats,) = [r["value"] for r in ann["result"] if r["type"] == "beats"]
+        assert [b["position"] for b in beats["beats"]][0] == 1
+    finally:
+        osc.terminate()
+        osc.wait(10)
