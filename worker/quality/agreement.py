@@ -87,60 +87,100 @@ def run(data):
     p.gold_outcomes = gold_outcomes(data)
     weights, default = weights_from_gold(p.gold_outcomes)
     p.weights = weights
+    memo, tally, votes = {}, {}, {}
     for tid, anns in data.anns.items():
         ws = [weights.get(a.user, default) for a in anns]
-        p.consensus[tid] = consensus_units([a.units for a in anns], ws)[0]
+        units = [a.units for a in anns]
         if len(anns) < 2:
+            p.consensus[tid] = units[0]
             continue
-        _pairs_of_task(p, tid, anns)
-        _class_values(p, anns)
-        if len(anns) >= 3:
-            _leave_one_out(p, tid, anns, ws)
+        _pairs_of_task(p, tid, anns, memo, tally)
+        # Identical answers share Units objects, so categorical tasks repeat a few vote patterns:
+        # consensus, leave-one-out scores and the values for alpha are worked out once per pattern.
+        key = tuple((id(u), w) for u, w in zip(units, ws))
+        hit = votes.get(key)
+        if hit is None and all(u.kind == "class" for x in units for u in x.values()):
+            hit = votes[key] = (consensus_units(units, ws)[0], _leave_one_out_class(anns, ws), _class_values(anns))
+        if hit is not None:
+            p.consensus[tid] = hit[0]
+            if len(anns) >= 3:
+                p.consensus_outcomes.extend((a.user, tid, s) for a, s in zip(anns, hit[1]) if s is not None)
+            for name, vals in hit[2]:
+                p.class_items.setdefault(name, []).append(vals)
+        else:
+            p.consensus[tid] = consensus_units(units, ws)[0]
+            for name, vals in _class_values(anns):
+                p.class_items.setdefault(name, []).append(vals)
+            if len(anns) >= 3:
+                _leave_one_out(p, tid, anns, ws)
+    _finish_pairs(p, memo, tally)
     return p
 
 
-def _pairs_of_task(p, tid, anns):
+def _control_pair(ua, ub, memo):
+    """(mean score, {control: (kind, score)}) of two annotations' units, memoised by identity:
+    identical answers share one Units object (``data._UnitsCache``)."""
+    key = (id(ua), id(ub))
+    hit = memo.get(key)
+    if hit is not None:
+        return hit
+    per = {}
+    for name in ua.keys() | ub.keys():
+        a, b = ua.get(name), ub.get(name)
+        kind = (a or b).kind
+        per[name] = (kind, score(kind, a.items, b.items) if a is not None and b is not None and a.kind == b.kind
+                     else 0.0)
+    total = sum(s for _, s in per.values()) / len(per) if per else 1.0
+    hit = memo[key] = (total, per, ua, ub)
+    return hit
+
+
+def _pairs_of_task(p, tid, anns, memo, tally):
+    """Score every pair of the task's annotations; per-pair figures are only counted here
+    (``tally``) and summed up once in ``_finish_pairs``."""
     total, n = 0.0, 0
     for i in range(len(anns)):
-        a = anns[i]
         for j in range(i + 1, len(anns)):
-            b = anns[j]
-            s = ann_score(a.units, b.units)
-            total += s
+            a, b = anns[i], anns[j]
+            if (a.user or 0) > (b.user or 0):
+                a, b = b, a
+            hit = _control_pair(a.units, b.units, memo)
+            total += hit[0]
             n += 1
-            key = (a.user, b.user) if (a.user or 0) <= (b.user or 0) else (b.user, a.user)
-            acc = p.pairs.setdefault(key, [0.0, 0])
-            acc[0] += s
-            acc[1] += 1
-            for u in (a.user, b.user):
-                acc = p.user_pairwise.setdefault(u, [0.0, 0])
-                acc[0] += s
-                acc[1] += 1
-            _control_scores(p, a, b, key)
+            key = (a.user, b.user, id(a.units), id(b.units))
+            tally[key] = tally.get(key, 0) + 1
     p.task_agreement[tid] = total / n
 
 
-def _control_scores(p, a, b, key):
-    first, second = (a, b) if key[0] == a.user else (b, a)
-    for name in a.units.keys() | b.units.keys():
-        ua, ub = a.units.get(name), b.units.get(name)
-        kind = (ua or ub).kind
-        s = score(kind, ua.items, ub.items) if ua is not None and ub is not None and ua.kind == ub.kind else 0.0
-        c = p.controls.setdefault(name, {"kind": kind, "sum": 0.0, "n": 0})
-        c["sum"] += s
-        c["n"] += 1
-        if kind == "class" and ua is not None and ub is not None:
-            va, vb = p.pair_values.setdefault(key, {}).setdefault(name, ([], []))
-            va.append(first.units[name].items)
-            vb.append(second.units[name].items)
+def _finish_pairs(p, memo, tally):
+    for (ua, ub, ia, ib), count in tally.items():
+        s, per, units_a, units_b = memo[(ia, ib)]
+        acc = p.pairs.setdefault((ua, ub), [0.0, 0])
+        acc[0] += s * count
+        acc[1] += count
+        for u in (ua, ub):
+            acc = p.user_pairwise.setdefault(u, [0.0, 0])
+            acc[0] += s * count
+            acc[1] += count
+        for name, (kind, cs) in per.items():
+            c = p.controls.setdefault(name, {"kind": kind, "sum": 0.0, "n": 0})
+            c["sum"] += cs * count
+            c["n"] += count
+            if kind == "class" and name in units_a and name in units_b:
+                va, vb = p.pair_values.setdefault((ua, ub), {}).setdefault(name, ([], []))
+                va.extend([units_a[name].items] * count)
+                vb.extend([units_b[name].items] * count)
 
 
-def _class_values(p, anns):
+def _class_values(anns):
+    """[(control, [values])] of the task's categorical controls answered at least twice."""
     names = {n for a in anns for n, u in a.units.items() if u.kind == "class"}
-    for name in names:
+    out = []
+    for name in sorted(names):
         vals = [a.units[name].items for a in anns if name in a.units and a.units[name].kind == "class"]
         if len(vals) >= 2:
-            p.class_items.setdefault(name, []).append(vals)
+            out.append((name, vals))
+    return out
 
 
 def _leave_one_out(p, tid, anns, ws):
@@ -150,6 +190,40 @@ def _leave_one_out(p, tid, anns, ws):
         s = _ref_score(ann.units, ref, set(tied))
         if s is not None:
             p.consensus_outcomes.append((ann.user, tid, s))
+
+
+def _leave_one_out_class(anns, ws):
+    """Scores against the others' consensus for tasks with only categorical answers (None where
+    the others tie), from vote totals: each annotator's vote is taken out instead of re-voting."""
+    totals = {}
+    for a, w in zip(anns, ws):
+        for name, u in a.units.items():
+            t = totals.setdefault(name, {})
+            t[u.items] = t.get(u.items, 0.0) + w
+    out = []
+    for ann, w in zip(anns, ws):
+        right, counted = 0, 0
+        for name, t in totals.items():
+            mine = ann.units.get(name)
+            best, best_w, tied = None, -1.0, False
+            for value, tw in t.items():
+                if mine is not None and value == mine.items:
+                    tw -= w
+                if tw <= 1e-12:
+                    continue
+                if tw > best_w + 1e-12:
+                    best, best_w, tied = value, tw, False
+                elif abs(tw - best_w) <= 1e-12:
+                    tied = True
+            if best is None:
+                counted += mine is not None  # the others left this control empty
+                continue
+            if tied:
+                continue
+            counted += 1
+            right += mine is not None and mine.items == best
+        out.append(right / counted if counted else None)
+    return out
 
 
 def control_summary(p):

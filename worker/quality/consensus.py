@@ -102,6 +102,8 @@ def consensus_units(units_list, weights=None):
     weights = weights or [1.0] * len(units_list)
     if len(units_list) == 1:
         return units_list[0], ()
+    if all(u.kind == "class" for units in units_list for u in units.values()):
+        return _class_consensus(units_list, weights)
     names = {n for units in units_list for n in units}
     out, tied = {}, []
     for name in names:
@@ -119,6 +121,24 @@ def consensus_units(units_list, weights=None):
         else:
             present = [u.items for u, _ in present if u.kind == kind]
             out[name] = Unit(kind, medoid(present, lambda x, y: score(kind, x, y)))
+    return out, tied
+
+
+def _class_consensus(units_list, weights):
+    """consensus_units for answers that are all categorical: one pass of vote totals."""
+    totals = {}
+    for units, w in zip(units_list, weights):
+        for name, u in units.items():
+            t = totals.setdefault(name, {})
+            t[u.items] = t.get(u.items, 0.0) + w
+    out, tied = {}, []
+    for name, t in totals.items():
+        best = max(t.values())
+        top = [v for v, tw in t.items() if tw == best]
+        if len(top) > 1:
+            top.sort(key=str)
+            tied.append(name)
+        out[name] = Unit("class", top[0])
     return out, tied
 
 

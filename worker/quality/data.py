@@ -74,6 +74,32 @@ def load(engine, project, with_predictions=True):
     return data
 
 
+class _UnitsCache:
+    """Result text -> extracted units, shared between identical answers.
+
+    Classification projects repeat a handful of distinct results hundreds of thousands of
+    times: decoding each once is most of the speed of the report. Sharing the same Units object
+    also lets agreement memoise per pair of objects. Units are never changed after extraction.
+    """
+
+    # Entries kept at most: region answers are nearly all distinct and need no cache.
+    LIMIT = 50_000
+
+    def __init__(self):
+        self.cache = {}
+
+    def __call__(self, text):
+        units = self.cache.get(text)
+        if units is None:
+            try:
+                units = extract(orjson.loads(text)) if text else {}
+            except orjson.JSONDecodeError:
+                units = {}
+            if len(self.cache) < self.LIMIT:
+                self.cache[text] = units
+        return units
+
+
 def _users(cur, ph, pid, data):
     cur.execute(f"SELECT u.id, u.username, u.display_name, m.role, u.is_superuser FROM users u "
                 f"LEFT JOIN memberships m ON m.user_id = u.id AND m.project_id = {ph} "
@@ -121,16 +147,12 @@ _ANN_SQL = ("SELECT id, task_id, completed_by, result, was_cancelled, ground_tru
 def _annotations(cur, ph, pid, data, gold_only=False):
     gold = f" AND task_id IN (SELECT id FROM tasks WHERE project_id = {ph} AND is_gold = {ph})" if gold_only else ""
     cur.execute(_ANN_SQL.format(ph=ph, gold=gold), (pid, pid, True) if gold_only else (pid,))
-    loads, tasks, users = orjson.loads, data.tasks, data.users
+    tasks, users, units_of = data.tasks, data.users, _UnitsCache()
     for row in cur.fetchall():
         if row[4]:
             data.skips[row[2]] = data.skips.get(row[2], 0) + 1
             continue
-        try:
-            units = extract(loads(row[3]))
-        except orjson.JSONDecodeError:
-            units = {}
-        ann = Ann(row, units)
+        ann = Ann(row, units_of(row[3]))
         task = tasks.get(ann.task_id)
         if ann.truth and task is not None and task[1] and users.get(ann.user, {}).get("role") in TRUTH_ROLES:
             data.truth[ann.task_id] = ann  # ORDER BY id: the newest answer wins
@@ -142,10 +164,6 @@ def _predictions(cur, ph, pid, data):
     # predictions has an index on (project_id, id) only; reading them whole is one range scan.
     cur.execute(f"SELECT task_id, model_version, result FROM predictions WHERE project_id = {ph} ORDER BY id",
                 (pid,))
-    loads = orjson.loads
+    units_of = _UnitsCache()
     for tid, version, result in cur.fetchall():
-        try:
-            units = extract(loads(result))
-        except orjson.JSONDecodeError:
-            continue
-        data.preds.setdefault(tid, []).append((version or "", units))
+        data.preds.setdefault(tid, []).append((version or "", units_of(result)))

@@ -54,9 +54,16 @@ def cohen_kappa(a, b):
 
     if len(set(a) | set(b)) < 2:
         return None
+    if len(a) != len(b):
+        raise ValueError("both raters must label the same items")
+    # Integer codes: scikit-learn sorts and encodes string labels on every call, which costs
+    # more than the statistic on a pair sharing thousands of tasks.
+    codes = {}
+    ia = np.fromiter((codes.setdefault(x, len(codes)) for x in a), dtype=np.int64, count=len(a))
+    ib = np.fromiter((codes.setdefault(x, len(codes)) for x in b), dtype=np.int64, count=len(b))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        value = cohen_kappa_score([str(x) for x in a], [str(x) for x in b])
+        value = cohen_kappa_score(ia, ib, labels=np.arange(len(codes)))
     return None if value is None or math.isnan(value) else float(value)
 
 

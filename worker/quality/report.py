@@ -6,9 +6,11 @@ first. Nothing here writes to the database: caching agreement on tasks and the r
 in ``worker.quality.review``.
 """
 import statistics
+from collections import Counter
 
 from . import agreement as A
-from .balance import DEFAULT_MIN_SHARE, balance_report, candidate_fields, disaggregated, flags, label_control
+from .balance import (DEFAULT_MIN_SHARE, balance_report, candidate_fields, disaggregated, flags, groups_of,
+                      label_control)
 from .data import load
 from .metrics import rate
 
@@ -34,8 +36,9 @@ def build_with_pass(data, fields=None, min_share=DEFAULT_MIN_SHARE):
     measures = {"annotators_vs_gold": p.gold_outcomes, "annotators_vs_consensus": p.consensus_outcomes}
     if model_outcomes:
         measures["model"] = model_outcomes
-    balance = balance_report(data, p, fields, min_share)
-    disagg = disaggregated(data, measures, fields)
+    groups = {f: groups_of(data, f) for f in fields}
+    balance = balance_report(data, p, fields, min_share, groups)
+    disagg = disaggregated(data, measures, fields, groups)
     found = flags(balance, disagg)
     return {
         "project": {k: data.project[k] for k in ("id", "title", "overlap", "gold_rate", "balance_field",
@@ -80,22 +83,21 @@ def _rate_of(outcomes):
 def annotators(data, p):
     """Per annotator: volume, agreement with co-annotators, error rates with 95% intervals,
     review outcomes (human and automatic) and working pace."""
-    stats = {}
-
-    def row(user):
-        return stats.setdefault(user, {"annotations": 0, "review": {}, "lead": [], "days": {}})
-
+    counts, reviews, days, leads = Counter(), Counter(), Counter(), {}
     for anns in data.anns.values():
         for a in anns:
-            r = row(a.user)
-            r["annotations"] += 1
+            counts[a.user] += 1
             if a.review:
-                key = a.review if a.reviewed_by is not None else f"auto_{a.review}"
-                r["review"][key] = r["review"].get(key, 0) + 1
+                reviews[(a.user, a.review if a.reviewed_by is not None else f"auto_{a.review}")] += 1
             if a.lead_time is not None:
-                r["lead"].append(a.lead_time)
-            if a.day:
-                r["days"][a.day] = r["days"].get(a.day, 0) + 1
+                leads.setdefault(a.user, []).append(a.lead_time)
+            days[(a.user, a.day)] += 1
+    stats = {u: {"annotations": n, "review": {}, "lead": leads.get(u, []), "days": {}} for u, n in counts.items()}
+    for (u, key), n in reviews.items():
+        stats[u]["review"][key] = n
+    for (u, day), n in days.items():
+        if day:
+            stats[u]["days"][day] = n
     gold, cons = _per_user(p.gold_outcomes), _per_user(p.consensus_outcomes)
     out = []
     for user, r in sorted(stats.items(), key=lambda kv: (-kv[1]["annotations"], str(kv[0]))):
@@ -113,12 +115,10 @@ def annotators(data, p):
 
 
 def _per_user(outcomes):
-    tally = {}
-    for user, _, s in outcomes:
-        t = tally.setdefault(user, [0, 0])
-        t[0] += s < A.CORRECT_AT
-        t[1] += 1
-    return tally
+    """{user: (errors, n)}."""
+    n = Counter(u for u, _, _ in outcomes)
+    errors = Counter(u for u, _, s in outcomes if s < A.CORRECT_AT)
+    return {u: (errors.get(u, 0), k) for u, k in n.items()}
 
 
 def model_agreement(data, p):

@@ -11,6 +11,8 @@ import time
 from datetime import timedelta
 
 from sqlalchemy import and_, bindparam, case, delete, exists, func, insert, or_, select, update
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from ..models import Annotation, Project, Task, TaskLock, utcnow
 
@@ -30,8 +32,29 @@ _HELD = (select(Task).join(TaskLock, TaskLock.task_id == Task.id)
 # Every annotator answers every gold task once, whatever the overlap: that is what makes
 # their error rates comparable.
 _GOLD = and_(Task.project_id == _PROJECT, Task.is_gold.is_(True), _NOT_DONE)
+
+
+class _json_scalar(FunctionElement):
+    """A scalar from a JSON text column: json_extract on SQLite; JSON_VALUE on MariaDB, whose
+    JSON_EXTRACT result compares as JSON and never equals a bound string."""
+
+    inherit_cache = True
+    name = "json_scalar"
+
+
+@compiles(_json_scalar)
+def _json_scalar_sqlite(element, compiler, **kw):
+    return f"json_extract({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_json_scalar, "mysql")
+@compiles(_json_scalar, "mariadb")
+def _json_scalar_mysql(element, compiler, **kw):
+    return f"JSON_VALUE({compiler.process(element.clauses, **kw)})"
+
+
 # The task's group under the project's balance field (a JSON path bound per call).
-_GROUP = func.json_extract(Task.meta, bindparam("path"))
+_GROUP = _json_scalar(Task.meta, bindparam("path"))
 _PICK = {
     "sequential": select(Task).where(_ELIGIBLE).order_by(Task.id).limit(1),
     "uncertainty": select(Task).where(_ELIGIBLE)
@@ -116,7 +139,8 @@ _group_cache = {}
 
 def _groups(session, project, path):
     """[[labeled, unlabeled, group]] for the project's balance field, fewest labeled first."""
-    key = (project.id, path)
+    # Keyed by database too: test runs and tools may open several with the same project ids.
+    key = (str(session.get_bind().url), project.id, path)
     hit = _group_cache.get(key)
     now = time.monotonic()
     if hit is None or now - hit[0] > GROUP_CACHE_SECONDS:
