@@ -45,8 +45,21 @@ def document(task, people, project=None):
     jam.file_metadata.title = str(data.get("title") or "")
     jam.file_metadata.identifiers = {"label_art_task": task.get("id"), "project": (project or {}).get("id")}
     jam.sandbox.label_art = {"task": task.get("id"), "fretboard": shapes}
-    jam.validate()
+    validate(jam)
     return jam.dumps()
+
+
+def validate(jam):
+    """``jam.validate()`` against the jams package's schemas. Raises ``jams.SchemaError``.
+
+    jams 0.3.5 calls jsonschema's ``iter_errors(instance, schema)``, deprecated in jsonschema 4:
+    the warning is about jams' call, not about the document, so it is silenced here only."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"jsonschema\.")
+        warnings.filterwarnings("ignore", message=r"Passing a schema to Validator\.iter_errors")
+        jam.validate()
 
 
 def _annotations(events, who, annotation):

@@ -33,18 +33,23 @@ def read_jams(raw, what="JAMS file"):
     import jams
     from jams.exceptions import JamsError
 
+    from .jams_export import validate
+
     _limit(raw, what)
     text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
     try:
-        # strict=False: the document is validated below, where the error can be reported.
         jam = jams.JAMS.loads(text)
-        jam.validate()
+        validate(jam)
     except (JamsError, ValueError, TypeError, KeyError) as exc:
         raise MusicError(f"{what} is not valid JAMS: {str(exc).splitlines()[0][:300]}") from exc
     out = {}
     for ann in jam.annotations:
         who = getattr(ann.annotation_metadata.annotator, "name", None) or "unknown"
         _jams_annotation(ann, out.setdefault(who, empty_events()))
+    for events in out.values():  # in time order, as events_of gives them
+        for kind in ("notes", "chords", "segments"):
+            events[kind].sort(key=lambda e: (e["start"], e.get("pitch", 0)))
+        events["beats"].sort(key=lambda b: b["time"])
     return out
 
 
