@@ -63,7 +63,7 @@ def measure(app, pid, loads):
             page.goto(base + "/user/login")
             page.get_by_label("Username").fill("bench")
             page.get_by_label("Password").fill("password-123")
-            page.get_by_role("button", name="Sign in").click()
+            page.get_by_role("button", name="Log in").click()
             page.wait_for_url(base + "/")
             for name, query in [("first page", ""), ("status=unlabeled", "?status=unlabeled"),
                                 ("order=-id", "?order=-id"), ("q=quick (text search)", "?q=quick"),

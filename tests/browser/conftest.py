@@ -119,7 +119,7 @@ class Session:
         page = self.go("/user/login")
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Log in").click()
         page.wait_for_url(self.live.url + "/")
         return self
 

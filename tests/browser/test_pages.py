@@ -14,7 +14,7 @@ def test_sign_in_out_and_project_progress(session_factory, live):
     page.wait_for_url("**/user/login**")
     page.get_by_label("Username").fill("manager")
     page.get_by_label("Password").fill("wrong-password")
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Log in").click()
     assert "Wrong username or password" in page.inner_text("[role=alert]")
     s.login("manager")
     pid = make_project(s, TEMPLATES["text-classification"], title="Progress",

@@ -110,11 +110,11 @@ def test_data_manager_filters_and_bulk_actions(session_factory, live, tmp_path):
     # Assign, then delete (two clicks, no modal dialog).
     page.get_by_label("Assign to").select_option(str(live.users["annotator"]["id"]))
     page.get_by_role("button", name="Assign", exact=True).click()
-    page.wait_for_selector("#dm-status.ok")
+    page.wait_for_selector("#dm-status.ok:has-text('Assigned')")
     assert "annotator" in page.locator(f"tr[data-task-id='{ids[0]}']").inner_text()
     page.get_by_role("button", name="Delete").click()
     page.get_by_role("button", name="Confirm delete of 2").click()
-    page.wait_for_selector("#dm-status.ok")
+    page.wait_for_selector("#dm-status.ok:has-text('Deleted')")
     assert task_ids(live, pid) == [ids[1], ids[3], ids[4]]
     # "Run predictions" stays hidden: the project has no model.
     assert page.locator("#act-predict").is_hidden()
