@@ -47,3 +47,6 @@ from .data_cli import COMMANDS as DATA_COMMANDS  # noqa: E402
 
 for _command in DATA_COMMANDS:
     cli.add_command(_command)
+
+from .quality.cli import report_cmd  # noqa: E402
+cli.add_command(report_cmd)

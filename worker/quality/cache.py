@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import Annotation, Prediction, Task
 from .balance import DEFAULT_MIN_SHARE
-from .report import build_with_pass
+from .report import build_with_pass, no_gc
 from .data import load
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,8 @@ def get_report(project, fields=None, min_share=DEFAULT_MIN_SHARE, refresh=False)
                     return cached["report"]
         except (RedisError, OSError) as exc:
             log.warning("quality cache unreachable: %s", exc)
-    report, _ = build_with_pass(load(db.engine, project), fields=fields, min_share=min_share)
+    with no_gc():
+        report, _ = build_with_pass(load(db.engine, project), fields=fields, min_share=min_share)
     try:
         r = _redis()
         r.hset(key, field_key, orjson.dumps({"stamp": current, "report": report}))
@@ -81,7 +82,8 @@ def refresh(engine, project):
     """Recompute every task's agreement, store it, apply the review rule; drop cached reports."""
     from .review import refresh_project
 
-    _, p = build_with_pass(load(engine, project, with_predictions=False), fields=[])
+    with no_gc():
+        _, p = build_with_pass(load(engine, project, with_predictions=False), fields=[])
     threshold = project.review_threshold
     with db.writing() as session:
         counts = refresh_project(session, p.task_agreement, threshold)

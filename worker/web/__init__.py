@@ -3,4 +3,4 @@ from flask import Blueprint
 
 web_bp = Blueprint("web", __name__)
 
-from . import media, pages, sso, messages_page, common, project_pages, workspace, models_page  # noqa: E402,F401
+from . import media, pages, sso, messages_page, common, project_pages, workspace, models_page, dashboard  # noqa: E402,F401
