@@ -12,6 +12,7 @@ import matplotlib
 matplotlib.use("Agg")  # no display on servers; set before pyplot is imported
 
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
 
 # Colours: one accent, one for flags, greys for the rest (readable when printed in grey).
 ACCENT, FLAG, MUTED, GRID = "#3b6ea8", "#c0392b", "#9aa5b1", "#e5e8ec"
@@ -53,6 +54,7 @@ def progress(report):
         ax2 = ax.twinx()
         ax2.plot(x, [d["labeled_total"] for d in days], color=ACCENT, marker="o", ms=3, label="tasks labeled (total)")
         ax2.set_ylabel("tasks labeled")
+        ax2.set_ylim(bottom=0)
         ax2.grid(False)
         step = max(1, len(days) // 8)
         ax.set_xticks(list(x)[::step], [d["day"][5:] for d in days][::step])
@@ -104,8 +106,8 @@ def confusion(report):
     if not conf or not conf["labels"]:
         return None
     labels, m = conf["labels"][:15], [row[:15] for row in conf["matrix"][:15]]
-    size = max(3.2, 0.45 * len(labels) + 1.6)
-    fig, ax = _figure(width=size + 1, height=size)
+    # The same width as the other charts, so all of them show their text at one size.
+    fig, ax = _figure(height=max(3.2, 0.3 * len(labels) + 1.8))
     with matplotlib.rc_context(STYLE):
         ax.grid(False)
         im = ax.imshow(m, cmap="Blues")
@@ -158,7 +160,7 @@ def disaggregated(report):
         width = 0.8 / len(measures)
         for k, (name, table) in enumerate(sorted(measures.items())):
             rows = {g["group"]: g for g in table["groups"]}
-            xs, ys, lo, hi, cs = [], [], [], [], []
+            xs, ys, lo, hi, flagged = [], [], [], [], []
             for i, g in enumerate(groups):
                 r = rows.get(g)
                 if r is None or r["rate"] is None:
@@ -167,13 +169,21 @@ def disaggregated(report):
                 ys.append(r["rate"])
                 lo.append(r["rate"] - r["low"])
                 hi.append(r["high"] - r["rate"])
-                cs.append(FLAG if r["high_error"] else (ACCENT, MUTED, "#6c8f5a")[k % 3])
-            ax.bar(xs, ys, width=width, color=cs, yerr=[lo, hi], capsize=2, label=name.replace("_", " "),
-                   ecolor="#444")
+                flagged.append(r["high_error"])
+            # Each measure keeps its colour (so the legend reads right); flagged bars get a red outline.
+            bars = ax.bar(xs, ys, width=width, color=(ACCENT, MUTED, "#6c8f5a")[k % 3], yerr=[lo, hi], capsize=2,
+                          label=name.replace("_", " "), ecolor="#444")
+            for bar, flag in zip(bars, flagged):
+                if flag:
+                    bar.set_edgecolor(FLAG)
+                    bar.set_linewidth(2)
+                    bar.set_hatch("//")
         ax.set_xticks(range(len(groups)), [_short(g) for g in groups])
         ax.set_ylabel("error rate")
-        ax.legend(frameon=False, fontsize=8)
-    return _svg(fig, f"Error rate by {_short(field)} (red: well above the other groups)")
+        # Legend from plain patches: the first bar of a measure may carry a flag's outline.
+        ax.legend(handles=[Patch(color=(ACCENT, MUTED, "#6c8f5a")[k % 3], label=n.replace("_", " "))
+                           for k, n in enumerate(sorted(measures))], frameon=False, fontsize=8)
+    return _svg(fig, f"Error rate by {_short(field)} (red outline: well above the other groups)")
 
 
 CHARTS = {"progress": progress, "throughput": throughput, "agreement": agreement, "confusion": confusion,
