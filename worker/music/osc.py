@@ -45,15 +45,16 @@ class Forwarder:
 
 
 def make_server(host, port, forwarder):
-    """A threading OSC UDP server that hands the known addresses to ``forwarder``."""
+    """An OSC UDP server that hands the known addresses to ``forwarder``, one message at a time:
+    a controller's "label, then submit" must reach the workspace in that order."""
     from pythonosc.dispatcher import Dispatcher
-    from pythonosc.osc_server import ThreadingOSCUDPServer
+    from pythonosc.osc_server import BlockingOSCUDPServer
 
     dispatcher = Dispatcher()
     for address in ACTIONS:
         dispatcher.map(address, forwarder)
     dispatcher.set_default_handler(lambda address, *args: forwarder.echo(f"ignored {address}: not a Label.Art address"))
-    return ThreadingOSCUDPServer((host, port), dispatcher)
+    return BlockingOSCUDPServer((host, port), dispatcher)
 
 
 @click.command("osc")

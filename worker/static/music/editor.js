@@ -69,7 +69,7 @@
       const host = el('div', {class: 'timeline-host'});
       ed.root.append(host);
       ed.timeline = new MusicTimeline(host, {view: ed.roll || null, onSelect: (c) => { if (c) pickerShow(ed, c.chord); }});
-      if (ed.roll) ed.roll.opts.onChange = () => ed.timeline.draw();
+      if (ed.roll) ed.roll.opts.onChange = ed.roll.opts.onView = () => ed.timeline.draw();
     }
     const panels = el('div', {class: 'music-panels'});
     ed.root.append(panels);

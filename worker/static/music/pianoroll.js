@@ -290,6 +290,7 @@
         if (ph > W - 40) this.scrollT = MusicAudio.now() - 40 / this.pxPerSec;
         this.draw();
       }
+      if (this.opts.onView) this.opts.onView();  // lanes that share this time axis follow it
     }
     _grid(g, t0, t1, top, H) {
       const beats = this.opts.beats() || [];
