@@ -51,7 +51,8 @@ def build_project(url_path, n_tasks, seed=7):
     con.execute("INSERT INTO projects (id, title, description, label_config, expert_instruction, overlap, sampling, "
                 "show_skip_button, color, created_at, updated_at, task_count, next_inner_id, deleted_task_count, "
                 "gold_rate, balance_field, review_threshold, total_annotations, total_predictions) VALUES "
-                "(1, 'bench', '', ?, '', 3, 'Sequential sampling', 1, '#FFFFFF', ?, ?, ?, ?, 0, 0.05, 'skin', 0.5, ?, ?)",
+                "(1, 'bench', '', ?, '', 3, 'Sequential sampling', 1, '#FFFFFF', ?, ?, ?, ?, 0, 0.05, 'skin', 0.5, "
+                "?, ?)",
                 (CONFIG, now, now, n_tasks, n_tasks + 1, 3 * n_tasks, n_tasks))
     con.executemany("INSERT INTO memberships (project_id, user_id, role, created_at) VALUES (1, ?, ?, ?)",
                     [(1, "manager", now)] + [(u, "annotator", now) for u in range(2, 12)])

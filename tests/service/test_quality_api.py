@@ -90,7 +90,8 @@ def _alpha_by_hand():
 def _synthetic_rows(a, b, c, owner_id):
     """68 tasks: skin light 30, medium 30, dark 8 (under-represented); gender alternates.
     Annotators answer light/medium tasks right; on dark tasks one of them (rotating) is wrong,
-    the model is wrong on half the dark tasks (as many of each gender). Every third task is gold with the owner's answer."""
+    the model is wrong on half the dark tasks (as many of each gender). Every third task is gold
+    with the owner's answer."""
     rows = []
     groups = ["light"] * 30 + ["medium"] * 30 + ["dark"] * 8
     for i, skin in enumerate(groups):

@@ -106,7 +106,8 @@ def test_notes_chords_and_beats_with_mir_eval():
     b = extract(chords((0, 2, "C:maj7"), (2, 4, "A:min")))["ch"].items
     assert P.chord_scores(a, b) == pytest.approx((0.5, 1.0))  # same roots, one quality differs
     assert P.score("chords", a, a) == 1.0
-    beats = lambda *ts: [{"from_name": "b", "to_name": "audio", "type": "beats", "value": {"time": t}} for t in ts]  # noqa: E731
+    def beats(*ts):
+        return [{"from_name": "b", "to_name": "audio", "type": "beats", "value": {"time": t}} for t in ts]
     assert P.score("beats", extract(beats(1, 2, 3, 4))["b"].items,
                    extract(beats(1.01, 2.02, 3.2, 4))["b"].items) == pytest.approx(0.75)
 

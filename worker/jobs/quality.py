@@ -13,13 +13,20 @@ def task_agreement(task_id):
     """
     if not isinstance(task_id, int) or isinstance(task_id, bool) or task_id < 1:
         raise ValueError(f"task id must be a positive integer, got {task_id!r}")
-    from ..extensions import db
+    from ..extensions import db, write_intent
     from ..quality.review import refresh_task
 
     with app_context():
-        with db.writing() as session:
+        # A session of its own: with LABELART_QUEUE_SYNC=1 this runs inside the after-commit
+        # hook of the request's session, which must not be used again there.
+        session = db.Session()
+        token = write_intent.set(True)
+        try:
             value = refresh_task(session, task_id)
             session.commit()
+        finally:
+            write_intent.reset(token)
+            session.close()
         log.info("task %s agreement %s", task_id, value)
         return value
 
