@@ -69,3 +69,9 @@ bench-music: setup
 .PHONY: bench-quality
 bench-quality: setup
 	$(BIN)/python -m bench.quality_bench $(BENCH_QUALITY_ARGS)
+
+# Region pre-labels (detector, polygons, key points, click-to-segment) against the issue's
+# targets, and inference through the RQ batch path (bench/regions_bench.py).
+.PHONY: bench-regions
+bench-regions: setup
+	$(BIN)/python -m bench.regions_bench $(BENCH_REGIONS_ARGS)

@@ -1,14 +1,19 @@
 """The bundled models, by name. Each module holds one model class."""
 from .audio_classifier import AudioClassifier
 from .audio_segmenter import AudioSegmenter
+from .detector import BoxDetector
 from .image_classifier import ImageClassifier
+from .interactive import ClickSegmenter
+from .keypoints import KeypointDetector
+from .segmenter import ShapeSegmenter
 from .text_classifier import TextClassifier
 from .beats import BeatTracker
 from .chords import ChordRecognizer
 from .notes import NoteTranscriber
 
 #: name -> class, in the order the UI lists them.
-MODELS = {cls.name: cls for cls in (ImageClassifier, AudioClassifier, AudioSegmenter, TextClassifier,
+MODELS = {cls.name: cls for cls in (ImageClassifier, BoxDetector, ShapeSegmenter, KeypointDetector, ClickSegmenter,
+                                    AudioClassifier, AudioSegmenter, TextClassifier,
                                     ChordRecognizer, NoteTranscriber, BeatTracker)}
 
 

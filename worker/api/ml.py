@@ -107,6 +107,20 @@ def backend_versions(backend_id):
     return json_response({"current": backend.model_version, "runs": [svc.run_dict(r) for r in rows]})
 
 
+@route("/ml/<int:backend_id>/interactive-annotating", methods=["POST"])
+def interactive_annotating(backend_id):
+    """Label Studio's interactive pre-annotation: {"task": id, "context": {"result": [the
+    click or box drawn]}} gives {"data": {"result", "score", "model_version"}} from one backend
+    call, stored nowhere. Annotators may ask: they draw the prompts. 400 when the backend is
+    not interactive or the task is not in its project; 502 when the backend fails."""
+    project, backend = _backend_for(backend_id, "annotator")
+    body = json_body()
+    task_id = body.get("task")
+    if isinstance(task_id, bool) or not isinstance(task_id, int):
+        raise ValidationError("task (an integer id) is required")
+    return json_response({"data": svc.interactive(db.session, project, backend, task_id, body.get("context"))})
+
+
 @route("/projects/<int:project_id>/ml/models", methods=["GET"])
 def project_models(project_id):
     """Bundled models that can serve this project's labeling config."""

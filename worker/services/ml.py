@@ -41,6 +41,8 @@ TOKEN_PREFIX = "lam1"
 #: Largest answer accepted from a backend.
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 AUTH_METHODS = ("NONE", "BASIC_AUTH")
+#: Most prompt regions one interactive call may carry (clicks and boxes of one object).
+MAX_CONTEXT_REGIONS = 50
 #: Debounce for automatic training: one queued round per backend at a time.
 PENDING_KEY = "labelart:ml:train-pending:{}"
 
@@ -281,10 +283,10 @@ class ExternalClient:
             "extra_params": orjson.loads(self.backend.extra_params or "{}")}, timeout=TIMEOUTS["setup"])
         return data.get("model_version") if isinstance(data, dict) else None
 
-    def predict(self, tasks):
+    def predict(self, tasks, context=None):
         p = self.project
         data = self.call("POST", "/predict", {"tasks": tasks, "project": project_ref(p), "label_config": p.label_config,
-                                              "params": {"login": None, "password": None, "context": None}},
+                                              "params": {"login": None, "password": None, "context": context}},
                          timeout=TIMEOUTS["predict"])
         results = data.get("results") if isinstance(data, dict) else data
         if not isinstance(results, list) or len(results) != len(tasks):
@@ -341,8 +343,8 @@ class BundledClient:
     def setup(self):
         return self.model.setup()
 
-    def predict(self, tasks):
-        return self.model.predict(tasks)
+    def predict(self, tasks, context=None):
+        return self.model.predict(tasks, context=context)
 
     def train(self, tasks):
         return self.model.fit("START_TRAINING", {"tasks": tasks})
@@ -476,6 +478,36 @@ def predict_tasks(session, project, backend, task_ids):
     client = client_for(backend, project)
     results = client.predict(tasks)
     return write_predictions(session, project, backend, tasks, results)
+
+
+def interactive(session, project, backend, task_id, context):
+    """Predict one task with an editor prompt (``params.context``: the click or box a person
+    drew) in one backend call and return {"result", "score", "model_version"}; nothing is stored.
+    Raises ValidationError (not interactive, bad context, task not in the project, invalid
+    answer) or MLBackendError."""
+    from ml_backend.media import MediaError
+
+    if not backend.is_interactive:
+        raise ValidationError(f"ML backend {backend.id} is not interactive (set is_interactive)")
+    regions = context.get("result") if isinstance(context, dict) else None
+    if not isinstance(regions, list) or not regions or len(regions) > MAX_CONTEXT_REGIONS:
+        raise ValidationError(f'context must be {{"result": [1 to {MAX_CONTEXT_REGIONS} regions]}}')
+    tasks = task_payloads(session, project.id, [task_id])
+    if not tasks:
+        raise ValidationError(f"task {task_id} is not in project {project.id}")
+    client = client_for(backend, project)
+    if backend.kind == "external":
+        client.setup()  # a fresh media token, as for batches
+    try:
+        answer = client.predict(tasks, context=context)[0]
+    except MediaError as exc:
+        raise MLBackendError(f"{backend.model_name or backend.url}: {exc}") from exc
+    result = answer.get("result") or []
+    try:
+        validate_result(result, parse_config(project.label_config))
+    except ValidationError as exc:
+        raise MLBackendError(f"the ML backend answered an invalid region: {exc.detail}") from exc
+    return {"result": result, "score": answer.get("score"), "model_version": answer.get("model_version")}
 
 
 # ---------------------------------------------------------------- jobs

@@ -24,10 +24,22 @@ def workspace(project_id):
         task_id = None
     page = {"project": project.id, "label_config": project.label_config, "user": _editor_user(current_user()),
             "role": role, "task_id": task_id, "show_skip": project.show_skip_button,
-            "instructions": project.expert_instruction}
+            "instructions": project.expert_instruction, "interactive": _interactive_backend(project.id)}
     # Configs with music tags get Label.Art's music view in place of the embedded editor.
     template = "music_workspace.html" if music_workspace(project.label_config) else "workspace.html"
     return render_page(template, project=project, role=role, active="label", page=page)
+
+
+def _interactive_backend(project_id):
+    """The id of the project's first interactive ML backend (click-to-segment), or None."""
+    from sqlalchemy import select
+
+    from ..extensions import db
+    from ..models import MLBackend
+
+    return db.session.execute(select(MLBackend.id).where(MLBackend.project_id == project_id,
+                                                         MLBackend.is_interactive.is_(True))
+                              .order_by(MLBackend.id).limit(1)).scalar_one_or_none()
 
 
 @web_bp.route("/projects/<int:project_id>/review")

@@ -33,14 +33,33 @@
       a.completed_by === page.user.pk ? page.user.firstName : 'user #' + a.completed_by}));
     // Skipping is for tasks not yet done: an opened annotation can only be updated.
     const canSkip = page.show_skip && !state.mine;
-    LAEditor.mount({
+    let interfaces = canSkip ? LAEditor.LABEL_INTERFACES : LAEditor.LABEL_INTERFACES.filter((i) => i !== 'skip');
+    // The editor's Auto-Annotation switch turns smart tools into prompts for the interactive backend.
+    if (page.interactive) interfaces = interfaces.concat(['auto-annotation']);
+    const lsf = LAEditor.mount({
       root, config: page.label_config, user: page.user,
-      task: LAEditor.toEditorTask(task, named, predictions),
-      interfaces: canSkip ? LAEditor.LABEL_INTERFACES : LAEditor.LABEL_INTERFACES.filter((i) => i !== 'skip'),
+      task: LAEditor.toEditorTask(task, named, predictions), interfaces,
       selectAnnotationPk: state.mine && state.mine.id,
       onSubmit: submit, onUpdate: update, onSkip: skip,
       onReady: () => { root.dataset.ready = String(task.id); },
     });
+    if (page.interactive) lsf.on('regionFinishedDrawing', (region, list) => suggest(task.id, region, list));
+  }
+
+  // Click-to-segment: a region drawn with a smart tool (dynamic) is sent as params.context, as
+  // Label Studio does, and the answer comes back as suggestions to accept (or auto-accepted).
+  function suggest(taskId, region, list) {
+    if (!region || !region.dynamic) return;
+    const annotation = LAEditor.selected();
+    if (!annotation) return;
+    const ids = new Set((list && list.length ? list : [region]).map((r) => r.cleanId || r.id));
+    const result = annotation.serializeAnnotation().filter((r) => ids.has(r.id));
+    root.dataset.suggesting = 'pending';
+    const request = LA.api('POST', '/api/ml/' + page.interactive + '/interactive-annotating',
+      {task: taskId, context: {result}})
+      .then((resp) => { root.dataset.suggesting = 'done'; return resp; })
+      .catch((e) => { say('No suggestion: ' + e.message, 'error'); root.dataset.suggesting = 'error'; return {}; });
+    window.Htx.loadSuggestions(request, (resp) => (resp && resp.data ? resp.data.result : []));
   }
 
   function showDone() {
