@@ -45,8 +45,27 @@ $(TEST_STAMP): requirements-test.txt $(INSTALL_STAMP)
 test-services:
 	bash scripts/test-services.sh
 
-test: setup $(TEST_STAMP) test-services
+test: setup $(TEST_STAMP) $(DEPLOY_STAMP) test-services
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Deployment (issue 6): ansible-core, ansible-lint and hadolint in a venv of their own, built
+# from Debian's Python (the one the playbook's apt module needs on this host). `make test` runs
+# tests/deploy with the rest; `make test-deploy` runs only them: the playbook against this
+# machine (as root), the Docker files, and two RQ workers sharing one Redis and MariaDB.
+DEPLOY_VENV := .venv-deploy
+DEPLOY_STAMP := .stamps/deploy-install
+DEPLOY_PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo $(PYTHON))
+
+.PHONY: test-deploy
+
+$(DEPLOY_STAMP): requirements-deploy.txt
+	test -x $(DEPLOY_VENV)/bin/python || $(DEPLOY_PYTHON) -m venv $(DEPLOY_VENV)
+	$(DEPLOY_VENV)/bin/pip install -r requirements-deploy.txt
+	@mkdir -p $(dir $@)
+	@touch $@
+
+test-deploy: setup $(TEST_STAMP) $(DEPLOY_STAMP) test-services
+	$(BIN)/python -m pytest -x tests/deploy/test_ansible.py tests/deploy/test_docker_files.py tests/deploy/test_scale_out.py $(PYTEST_ARGS)
 
 # Performance against the issue's floors and Label Studio 1.23.2 (bench/README.md).
 # BENCH_ARGS=--quick for a smoke run; BENCH_ARGS="--only pages" for one case.
