@@ -7,6 +7,7 @@ Every server the playbook sets up listens on 127.0.0.1 on ports of its own
 databases and users to. ``make test-deploy`` installs ansible-core and ansible-lint into
 ``.venv-deploy`` (``requirements-deploy.txt``).
 """
+import io
 import json
 import os
 import re
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[2]
 ANSIBLE = ROOT / "ansible"
@@ -113,6 +115,24 @@ def deployment():
     return {"sha": sha, "first_run_s": time.monotonic() - started}
 
 
+@pytest.mark.parametrize("inventory", ["single-host", "multi-host"])
+def test_inventories_parse_and_playbooks_pass_syntax_check(inventory):
+    """Needs no root: both inventories load and every playbook is valid against them."""
+    if not (DEPLOY_BIN / "ansible-playbook").exists():
+        pytest.skip("ansible is not installed: `make test-deploy` installs requirements-deploy.txt into .venv-deploy")
+    env = {**os.environ, "ANSIBLE_CONFIG": str(ANSIBLE / "ansible.cfg")}
+    graph = subprocess.run([str(DEPLOY_BIN / "ansible-inventory"), "-i", str(ANSIBLE / "inventories" / inventory),
+                            "--graph"], cwd=ANSIBLE, env=env, capture_output=True, text=True, timeout=120)
+    assert graph.returncode == 0, graph.stderr
+    for group in ("labelart_db", "labelart_redis", "labelart_web", "labelart_workers", "labelart_ml"):
+        assert f"@{group}:" in graph.stdout, group
+    for name in ("site.yml", "backup.yml", "restore.yml"):
+        out = subprocess.run([str(DEPLOY_BIN / "ansible-playbook"), "-i", str(ANSIBLE / "inventories" / inventory),
+                              name, "--syntax-check"], cwd=ANSIBLE, env=env, capture_output=True, text=True,
+                             timeout=120)
+        assert out.returncode == 0, out.stdout + out.stderr
+
+
 def wait_for(url, timeout=60, **kwargs):
     deadline = time.monotonic() + timeout
     while True:
@@ -120,7 +140,7 @@ def wait_for(url, timeout=60, **kwargs):
             r = requests.get(url, timeout=5, **kwargs)
             if r.status_code == 200:
                 return r
-        except requests.ConnectionError:
+        except requests.RequestException:  # refused, or reset or slow while uWSGI starts
             pass
         assert time.monotonic() < deadline, f"{url} did not answer 200"
         time.sleep(1)
@@ -193,43 +213,59 @@ def test_smoke_wordpress_sso_import_annotate_predict_export(deployment):
     # A script imports tasks and annotates with the admin's API token (the plugin's service key).
     api = requests.Session()
     api.headers["Authorization"] = f"Token {admin_token()}"
-    texts = ["I love this song", "Terrible mix, harsh highs", "Beautiful voice", "Too long and boring"]
-    r = api.post(f"{SERVICE}/api/projects/{sid}/import", json=[{"text": t} for t in texts])
+    labeled = {"I love this song": "positive", "Beautiful voice, lovely melody": "positive",
+               "What a wonderful record": "positive", "Great groove, I love it": "positive",
+               "Terrible mix, harsh highs": "negative", "Too long and boring": "negative",
+               "Awful singing, I hate it": "negative", "Bad recording, muddy and dull": "negative"}
+    unlabeled = ["A lovely and wonderful tune", "Boring, awful noise"]
+    r = api.post(f"{SERVICE}/api/projects/{sid}/import", json=[{"text": t} for t in [*labeled, *unlabeled]])
     assert r.status_code in (200, 201), r.text
     tasks = api.get(f"{SERVICE}/api/tasks", params={"project": sid}).json()["tasks"]
-    assert sorted(t["data"]["text"] for t in tasks) == sorted(texts)
-    first = tasks[0]
-    result = [{"from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": ["positive"]}}]
-    r = api.post(f"{SERVICE}/api/tasks/{first['id']}/annotations", json={"result": result})
-    assert r.status_code == 201, r.text
+    assert sorted(t["data"]["text"] for t in tasks) == sorted([*labeled, *unlabeled])
+    for task in tasks:
+        if task["data"]["text"] in labeled:
+            result = [{"from_name": "sentiment", "to_name": "text", "type": "choices",
+                       "value": {"choices": [labeled[task["data"]["text"]]]}}]
+            r = api.post(f"{SERVICE}/api/tasks/{task['id']}/annotations", json={"result": result})
+            assert r.status_code == 201, r.text
 
-    # The deployed ML backend is attached; an RQ worker asks it for predictions.
+    # The deployed ML backend answers the service (health and setup, with its basic auth).
     r = api.post(f"{SERVICE}/api/ml", json={
         "project": sid, "url": ML_BACKEND, "title": "deployed backend", "auth_method": "BASIC_AUTH",
         "basic_auth_user": "labelart", "basic_auth_pass": secret("ml-backend")})
+    assert r.status_code == 201 and r.json()["state"] == "CONNECTED", r.text
+
+    # The bundled text model trains and predicts in the RQ workers.
+    r = api.post(f"{SERVICE}/api/ml", json={"project": sid, "model_name": "text_classifier"})
     assert r.status_code == 201, r.text
-    backend = r.json()["id"]
-    r = api.post(f"{SERVICE}/api/projects/{sid}/ml/predict", json={"task_ids": [t["id"] for t in tasks],
-                                                                     "backend": backend})
+    bundled = r.json()["id"]
+    r = api.post(f"{SERVICE}/api/ml/{bundled}/train")
+    assert r.status_code == 202, r.text
+    assert wait_job(api, sid, r.json()["job"]["id"])["status"] == "completed"
+    target = [t["id"] for t in tasks if t["data"]["text"] in unlabeled]
+    r = api.post(f"{SERVICE}/api/projects/{sid}/ml/predict", json={"task_ids": target, "backend": bundled})
     assert r.status_code == 202, r.text
     job = r.json()
-    job_id = (job.get("job") or job)["id"]
-    deadline = time.monotonic() + 120
-    while True:
-        state = api.get(f"{SERVICE}/api/projects/{sid}/ml/jobs/{job_id}").json()
-        if state["status"] in ("completed", "failed") or time.monotonic() > deadline:
-            break
-        time.sleep(1)
-    assert state["status"] == "completed", state
-    predicted = api.get(f"{SERVICE}/api/tasks/{tasks[1]['id']}").json()["predictions"]
-    assert predicted and predicted[0]["result"][0]["value"]["choices"][0] in ("positive", "negative"), predicted
+    assert wait_job(api, sid, (job.get("job") or job)["id"])["status"] == "completed"
+    for task_id in target:
+        predicted = api.get(f"{SERVICE}/api/tasks/{task_id}").json()["predictions"]
+        assert predicted and predicted[-1]["result"][0]["value"]["choices"][0] in ("positive", "negative"), predicted
 
-    # The export downloads through Apache with the annotation in it.
+    # The export downloads through Apache with the annotations in it.
     r = api.get(f"{SERVICE}/api/projects/{sid}/export", params={"exportType": "JSON"})
     assert r.status_code == 200 and "attachment" in r.headers.get("Content-Disposition", "")
-    exported = r.json()
-    assert [t["data"]["text"] for t in exported] == [first["data"]["text"]]
-    assert exported[0]["annotations"][0]["result"][0]["value"]["choices"] == ["positive"]
+    exported = {t["data"]["text"]: t["annotations"][0]["result"][0]["value"]["choices"] for t in r.json()}
+    assert exported == {text: [label] for text, label in labeled.items()}
+
+
+def wait_job(api, project_id, job_id, timeout=180):
+    """Poll an ML job until it is no longer queued or running; return its last state."""
+    deadline = time.monotonic() + timeout
+    while True:
+        state = api.get(f"{SERVICE}/api/projects/{project_id}/ml/jobs/{job_id}").json()
+        if state.get("status") not in ("queued", "running", "started") or time.monotonic() > deadline:
+            return state
+        time.sleep(1)
 
 
 def test_second_run_changes_nothing(deployment):
@@ -252,9 +288,13 @@ def test_backup_and_restore_round_trip(deployment, tmp_path):
     """Both databases and the media into one archive; what changes after it is undone by restore."""
     api = requests.Session()
     api.headers["Authorization"] = f"Token {admin_token()}"
-    keep = api.post(f"{SERVICE}/api/projects", json={"title": "kept by the backup", "label_config": CONFIG}).json()
+    image_config = ('<View><Image name="image" value="$image"/><Choices name="kind" toName="image">'
+                    '<Choice value="a"/><Choice value="b"/></Choices></View>')
+    keep = api.post(f"{SERVICE}/api/projects", json={"title": "kept by the backup", "label_config": image_config}).json()
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 90)).save(png, format="PNG")
     upload = api.post(f"{SERVICE}/api/projects/{keep['id']}/import",
-                      files={"file": ("kept.txt", b"media kept by the backup\n", "text/plain")})
+                      files={"file": ("kept.png", png.getvalue(), "image/png")})
     assert upload.status_code in (200, 201), upload.text
     wp_before = wp_php("echo wp_json_encode( get_option( 'blogname' ) );")
 
@@ -282,7 +322,7 @@ def test_backup_and_restore_round_trip(deployment, tmp_path):
     assert tasks, "the restored project has its task"
     file_url = next(iter(tasks[0]["data"].values()))
     r = api.get(BASE + file_url if file_url.startswith("/data/") else file_url)
-    assert r.status_code == 200 and r.content == b"media kept by the backup\n"
+    assert r.status_code == 200 and r.content == png.getvalue()
     assert wp_php("echo wp_json_encode( get_option( 'blogname' ) );") == wp_before
     assert gone["id"] not in [p["id"] for p in api.get(f"{SERVICE}/api/projects").json()["results"]]
     shutil.rmtree(tmp_path, ignore_errors=True)
