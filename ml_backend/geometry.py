@@ -123,7 +123,7 @@ def mask_ellipse(mask, scale=(1.0, 1.0)):
     rotation = math.degrees(math.atan2(major[1], major[0]))
     if rotation < 0:
         rotation += 180.0  # an ellipse is the same turned half a turn; keep 0..180
-    return cx, cy, rx, ry, rotation
+    return float(cx), float(cy), rx, ry, rotation
 
 
 def iou(a, b):

@@ -88,11 +88,15 @@ class MaskHead(nn.Module):
 def prepare(images):
     """Float network input (B, 4, H, W) from uint8 RGB images (B, 3, H, W)."""
     x = images.float() / 255.0
-    flat = x.flatten(2)
+    # Statistics from every few pixels: a median over a whole large image costs more than the
+    # network, and a 64-pixel sample estimates the dominant colour as well.
+    step = max(1, x.shape[-1] // 64)
+    flat = x[..., ::step, ::step].flatten(2)
     dominant = flat.median(dim=2).values[:, :, None, None]
     fg = (x - dominant).abs().amax(1, keepdim=True)
     rgb = (x - flat.mean(2)[:, :, None, None]) / (flat.std(2)[:, :, None, None] + 0.05)
-    fg = (fg - fg.flatten(1).mean(1)[:, None, None, None]) / (fg.flatten(1).std(1)[:, None, None, None] + 0.05)
+    sample = fg[..., ::step, ::step].flatten(1)
+    fg = (fg - sample.mean(1)[:, None, None, None]) / (sample.std(1)[:, None, None, None] + 0.05)
     return torch.cat([rgb, fg], 1)
 
 

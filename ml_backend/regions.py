@@ -24,7 +24,7 @@ from .media import MediaError
 log = logging.getLogger(__name__)
 
 #: Defaults; each can be overridden by the backend's ``extra_params``.
-DEFAULTS = {"epochs": 40, "warm_epochs": 12, "batch_size": 16, "lr": 4e-3, "weight_decay": 1e-4,
+DEFAULTS = {"epochs": 60, "warm_epochs": 12, "batch_size": 16, "lr": 4e-3, "weight_decay": 1e-4,
             "held_out": 0.2, "seed": 0, "score_threshold": 0.3, "max_regions": 30, "warm_start": True,
             "cpu_threads": 1}
 #: Side of the square work image that masks are cut from (the detector sees it halved).

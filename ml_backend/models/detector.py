@@ -1,8 +1,8 @@
 """Object detector: proposes ``<RectangleLabels>`` boxes with scores, learnt from the project's
 own boxes.
 
-A compact anchor-free CenterNet (``ml_backend/nets.py``): one heat map per label on a 32x32
-grid over the image seen at 128x128, the sub-cell offset of each peak and the box's log size.
+A compact anchor-free CenterNet (``ml_backend/nets.py``): one heat map per label on a 24x24
+grid over the image seen at 96x96, the sub-cell offset of each peak and the box's log size.
 It trains from scratch in minutes on a CPU (300 labelled synthetic images: mAP@0.5 above 0.9
 on held-out images, ``make bench-regions``) and on the GPU when there is one. Each training
 round starts from the previous version (online learning), so later rounds are short.

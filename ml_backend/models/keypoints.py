@@ -2,9 +2,9 @@
 scores, learnt from the project's own points.
 
 The detector's network without the size head: one heat map per label (a Gaussian of
-``point_sigma`` grid cells around each true point) and a sub-cell offset, on a 32x32 grid over
-the image seen at 128x128. Peaks are local maxima, so two points of one label need to be at
-least a cell (1/32 of the image) apart.
+``point_sigma`` grid cells around each true point) and a sub-cell offset, on a 24x24 grid over
+the image seen at 96x96. Peaks are local maxima, so two points of one label need to be at
+least a cell (1/24 of the image) apart.
 """
 from ..regions import CANDIDATE, RegionModel, detect, detection_loss
 

@@ -71,3 +71,21 @@ def click_point(mask):
     dist = cv2.distanceTransform(mask, cv2.DIST_L2, 3)
     y, x = np.unravel_index(int(np.argmax(dist)), dist.shape)
     return x + 0.5, y + 0.5
+
+
+def as_ellipses(tasks, size):
+    """Copies of ``tasks`` whose polygons are replaced by the ellipses fitted to them (type
+    ``ellipselabels``, same control name), for training and checking ellipse models."""
+    out = []
+    for task in tasks:
+        result = []
+        for r in task["annotations"][0]["result"]:
+            if r["type"] == "polygonlabels":
+                mask = geometry.fill(geometry.polygon_points(r["value"]), size, size)
+                cx, cy, rx, ry, rotation = geometry.mask_ellipse(mask)
+                r = {**r, "type": "ellipselabels", "value": {
+                    "x": cx / size * 100, "y": cy / size * 100, "radiusX": rx / size * 100,
+                    "radiusY": ry / size * 100, "rotation": rotation, "ellipselabels": r["value"]["polygonlabels"]}}
+            result.append(r)
+        out.append({**task, "annotations": [{**task["annotations"][0], "result": result}]})
+    return out

@@ -73,13 +73,15 @@ def test_models_declare_the_configs_they_serve(shapes, chords):
     assert [m.name for m in matching(shapes["config"])] == ["image_classifier"]
     assert [m.name for m in matching(chords["config"])] == ["audio_classifier"]
     assert [m.name for m in matching(audio.label_config(segments=True))] == ["audio_segmenter"]
-    assert matching('<View><Image name="i" value="$i"/><RectangleLabels name="r" toName="i">'
-                    '<Label value="a"/><Label value="b"/></RectangleLabels></View>') == []
+    assert [m.name for m in matching('<View><Image name="i" value="$i"/><RectangleLabels name="r" toName="i">'
+                                     '<Label value="a"/><Label value="b"/></RectangleLabels></View>')] == ["box_detector"]
     with pytest.raises(labeling.ConfigMismatch, match="Choices"):
         ImageClassifier(chords["config"])
     with pytest.raises(labeling.ConfigMismatch):
         labeling.parse('<!DOCTYPE x [<!ENTITY a "b">]><View>&a;</View>')
-    assert set(MODELS) == {"image_classifier", "audio_classifier", "audio_segmenter", "text_classifier"}
+    assert set(MODELS) == {"image_classifier", "audio_classifier", "audio_segmenter", "text_classifier",
+                           "box_detector", "shape_segmenter", "keypoint_detector", "click_segmenter",
+                           "chords", "notes", "beats"}
 
 
 def test_segmenter_finds_the_sounds(tmp_path):

@@ -68,7 +68,7 @@ def test_box_detector_trains_and_predicts_through_the_queue(app, client, shapes)
     pid = make_project(owner, config=label_config())["id"]
     ids = upload(owner, pid, [shapes["dir"] / t["data"]["image"] for t in shapes["tasks"]])
     resp = owner.post("/api/ml", json={"project": pid, "model_name": "box_detector",
-                                       "extra_params": {"epochs": 10, "held_out": 0.15}})
+                                       "extra_params": {"epochs": 30, "held_out": 0.15, "score_threshold": 0.1}})
     assert resp.status_code == 201, resp.get_json()
     backend = resp.get_json()
     for task_id, task in zip(ids[:32], shapes["tasks"]):
