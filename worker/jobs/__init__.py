@@ -32,3 +32,14 @@ def app_context():
     app = get_app()
     with app.app_context():
         yield app
+
+
+def mark_failed(session, job_id, detail):
+    """Record a background job's failure (after the caller rolled its work back)."""
+    from sqlalchemy import update
+
+    from ..models import Job, utcnow
+
+    session.execute(update(Job).where(Job.id == job_id).values(status="failed", error=detail,
+                                                               finished_at=utcnow()))
+    session.commit()

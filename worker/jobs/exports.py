@@ -14,7 +14,7 @@ from ..labeling.config import parse_config
 from ..models import Job, Project, utcnow
 from ..services.exporter import iter_tasks
 from ..services.jobs import set_progress
-from . import app_context
+from . import app_context, mark_failed
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 1000
@@ -65,11 +65,11 @@ def run_export_job(job_id):
             session.commit()
         except APIError as exc:
             session.rollback()
-            _fail(session, job_id, exc.detail)
+            mark_failed(session, job_id, exc.detail)
         except Exception as exc:  # the worker boundary: record, log with context, re-raise
             session.rollback()
             log.exception("export job %s failed", job_id)
-            _fail(session, job_id, f"internal error: {type(exc).__name__}")
+            mark_failed(session, job_id, f"internal error: {type(exc).__name__}")
             raise
         finally:
             session.close()
@@ -84,8 +84,3 @@ class _Counter:
             self.n += 1
             yield item
 
-
-def _fail(session, job_id, detail):
-    session.execute(update(Job).where(Job.id == job_id).values(status="failed", error=detail,
-                                                               finished_at=utcnow()))
-    session.commit()

@@ -4,7 +4,6 @@ import shutil
 from pathlib import Path
 
 import orjson
-from sqlalchemy import update
 
 from ..errors import APIError
 from ..extensions import db, write_intent
@@ -14,7 +13,7 @@ from ..models import Job, Project, utcnow
 from ..services.events import emit_event
 from ..services.importer import import_items
 from ..services.jobs import set_progress
-from . import app_context
+from . import app_context, mark_failed
 
 log = logging.getLogger(__name__)
 
@@ -46,21 +45,16 @@ def run_import_job(job_id):
             on_tasks_imported(project.id, stats.first_task_id, stats.task_count)
         except APIError as exc:
             session.rollback()
-            _fail(session, job_id, exc.detail)
+            mark_failed(session, job_id, exc.detail)
         except Exception as exc:  # the worker boundary: record, log with context, re-raise
             session.rollback()
             log.exception("import job %s failed", job_id)
-            _fail(session, job_id, f"internal error: {type(exc).__name__}")
+            mark_failed(session, job_id, f"internal error: {type(exc).__name__}")
             raise
         finally:
             session.close()
             _cleanup(job_id)
 
-
-def _fail(session, job_id, detail):
-    session.execute(update(Job).where(Job.id == job_id).values(status="failed", error=detail,
-                                                               finished_at=utcnow()))
-    session.commit()
 
 
 def _cleanup(job_id):
