@@ -45,3 +45,15 @@ def safe_part(text):
     """A file-name part from an annotator or label name."""
     out = "".join(ch if ch.isalnum() or ch in "-_@." else "_" for ch in str(text))[:80].strip(".")
     return out or "unknown"
+
+
+#: Tags that carry timed events the per-track text writers (Audacity, Sonic Visualiser) can export.
+TRACK_TAGS = {"NoteLabels", "ChordLabels", "Beats", "Fretboard", "Labels"}
+
+
+def track_files(tasks, config, tracks_of, ext):
+    """Zip entries ``<recording>.<annotator>.<kind>.<ext>`` for each kind ``tracks_of(events)`` returns."""
+    for stem, _, people in recordings(tasks, config):
+        for who, _, events in people:
+            for kind, text in tracks_of(events).items():
+                yield f"{stem}.{safe_part(who)}.{kind}.{ext}", text.encode()

@@ -7,7 +7,7 @@ spanning a semitone around the note, so Audacity shows the note's band). Velocit
 """
 from ..music.harmony import midi_to_hz
 from ._common import zip_chunks
-from ._music import recordings, require_music, safe_part
+from ._music import TRACK_TAGS, require_music, track_files
 from .music_readers import note_label
 
 NAME = "AUDACITY"
@@ -17,19 +17,12 @@ MIMETYPE = "application/zip"
 
 def check(config):
     """Raise ``ValidationError`` unless the config has timed music labels or Labels."""
-    require_music(config, NAME, {"NoteLabels", "ChordLabels", "Beats", "Fretboard", "Labels"})
+    require_music(config, NAME, TRACK_TAGS)
 
 
 def write(tasks, config, project):
     check(config)
-    return zip_chunks(_entries(tasks, config))
-
-
-def _entries(tasks, config):
-    for stem, _, people in recordings(tasks, config):
-        for who, _, events in people:
-            for kind, text in label_tracks(events).items():
-                yield f"{stem}.{safe_part(who)}.{kind}.txt", text.encode()
+    return zip_chunks(track_files(tasks, config, label_tracks, "txt"))
 
 
 def label_tracks(events):

@@ -10,7 +10,7 @@ import io
 
 from ..music.harmony import midi_to_hz
 from ._common import zip_chunks
-from ._music import recordings, require_music, safe_part
+from ._music import TRACK_TAGS, require_music, track_files
 from .music_readers import VELOCITY_SCALE
 
 NAME = "SONIC_VISUALISER"
@@ -20,19 +20,12 @@ MIMETYPE = "application/zip"
 
 def check(config):
     """Raise ``ValidationError`` unless the config has timed music labels or Labels."""
-    require_music(config, NAME, {"NoteLabels", "ChordLabels", "Beats", "Fretboard", "Labels"})
+    require_music(config, NAME, TRACK_TAGS)
 
 
 def write(tasks, config, project):
     check(config)
-    return zip_chunks(_entries(tasks, config))
-
-
-def _entries(tasks, config):
-    for stem, _, people in recordings(tasks, config):
-        for who, _, events in people:
-            for layer, text in layers(events).items():
-                yield f"{stem}.{safe_part(who)}.{layer}.csv", text.encode()
+    return zip_chunks(track_files(tasks, config, layers, "csv"))
 
 
 def layers(events):
