@@ -4,6 +4,7 @@ Workers are started by ``labelart worker`` (Supervisor runs it). Only this bound
 catches every exception, and it logs with the job's context.
 """
 import contextlib
+import logging
 
 _APP = None
 
@@ -43,3 +44,24 @@ def mark_failed(session, job_id, detail):
     session.execute(update(Job).where(Job.id == job_id).values(status="failed", error=detail,
                                                                finished_at=utcnow()))
     session.commit()
+
+
+@contextlib.contextmanager
+def failures_recorded(session, job_id, what):
+    """The worker boundary for a job row: a user-facing error (APIError) marks the job failed
+    with its message; anything else is logged with context, marked, and re-raised so RQ sees it.
+    The session is closed either way."""
+    from ..errors import APIError
+
+    try:
+        yield
+    except APIError as exc:
+        session.rollback()
+        mark_failed(session, job_id, exc.detail)
+    except Exception as exc:
+        session.rollback()
+        logging.getLogger(__name__).exception("%s job %s failed", what, job_id)
+        mark_failed(session, job_id, f"internal error: {type(exc).__name__}")
+        raise
+    finally:
+        session.close()

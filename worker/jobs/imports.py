@@ -1,11 +1,9 @@
 """RQ job: a large import, run from the files the request saved."""
-import logging
 import shutil
 from pathlib import Path
 
 import orjson
 
-from ..errors import APIError
 from ..extensions import db, write_intent
 from ..formats.readers import read_items
 from ..jsonio import dumps_str
@@ -13,9 +11,8 @@ from ..models import Job, Project, utcnow
 from ..services.events import emit_event
 from ..services.importer import import_items
 from ..services.jobs import set_progress
-from . import app_context, mark_failed
+from . import app_context, failures_recorded
 
-log = logging.getLogger(__name__)
 
 
 def _items(files):
@@ -30,31 +27,22 @@ def run_import_job(job_id):
         write_intent.set(True)
         session = db.Session()
         try:
-            job = session.get(Job, job_id)
-            if job is None or job.status not in ("queued", "running"):
-                return
-            params = orjson.loads(job.params)
-            project = session.get(Project, job.project_id)
-            stats = import_items(session, project, _items(params["files"]), job.user_id,
-                                 progress=lambda n: set_progress(job_id, n))
-            emit_event(session, project.id, "TASKS_CREATED", {"task_count": stats.task_count})
-            job.status, job.progress, job.finished_at = "completed", stats.task_count, utcnow()
-            job.result = dumps_str(stats.to_dict())
-            session.commit()
-            from ..services.ml import on_tasks_imported  # first-pass predictions when a backend is attached
-            on_tasks_imported(project.id, stats.first_task_id, stats.task_count)
-        except APIError as exc:
-            session.rollback()
-            mark_failed(session, job_id, exc.detail)
-        except Exception as exc:  # the worker boundary: record, log with context, re-raise
-            session.rollback()
-            log.exception("import job %s failed", job_id)
-            mark_failed(session, job_id, f"internal error: {type(exc).__name__}")
-            raise
+            with failures_recorded(session, job_id, "import"):
+                job = session.get(Job, job_id)
+                if job is None or job.status not in ("queued", "running"):
+                    return
+                params = orjson.loads(job.params)
+                project = session.get(Project, job.project_id)
+                stats = import_items(session, project, _items(params["files"]), job.user_id,
+                                     progress=lambda n: set_progress(job_id, n))
+                emit_event(session, project.id, "TASKS_CREATED", {"task_count": stats.task_count})
+                job.status, job.progress, job.finished_at = "completed", stats.task_count, utcnow()
+                job.result = dumps_str(stats.to_dict())
+                session.commit()
+                from ..services.ml import on_tasks_imported  # first-pass predictions when a backend is attached
+                on_tasks_imported(project.id, stats.first_task_id, stats.task_count)
         finally:
-            session.close()
-            _cleanup(job_id)
-
+            _cleanup(job_id)  # the saved upload goes whatever happened
 
 
 def _cleanup(job_id):
