@@ -36,7 +36,7 @@ def _sqlite_tuning(engine, lock_path):
     def _on_begin(conn):
         # Writers take the write lock up front: a deferred transaction that reads first and
         # writes later cannot wait for the lock (SQLITE_BUSY), an immediate one just queues.
-        if write_intent.get() or conn.get_execution_options().get("immediate"):
+        if write_intent.get():
             if queue is not None:
                 queue.acquire()
                 conn.connection.info["labelart_write_queue"] = queue
@@ -92,10 +92,6 @@ class Database:
         self.Session = sessionmaker(bind=self.engine, expire_on_commit=False)
         app.extensions["labelart_db"] = self
         app.teardown_appcontext(self._close)
-
-    @property
-    def is_sqlite(self):
-        return self.engine.dialect.name == "sqlite"
 
     @property
     def session(self):

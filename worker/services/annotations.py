@@ -1,5 +1,4 @@
 """Creating, changing and deleting annotations and predictions, keeping task counters true."""
-import orjson
 from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -10,7 +9,7 @@ from ..labeling.results import validate_result
 from ..models import Annotation, Prediction, Project, Task, utcnow
 from . import stream
 from .events import emit_event, hooks_for
-from .serialize import annotation_dict, prediction_dict, task_dict
+from .serialize import annotation_dict, task_dict
 from ..quality.review import on_annotation_created as quality_hook
 
 MAX_KEY = 100
@@ -160,11 +159,3 @@ def refresh_prediction_counters(session, task_id):
         session.execute(update(Project).where(Project.id == task.project_id)
                         .values(total_predictions=Project.total_predictions + delta))
     session.refresh(task)
-
-
-def decode(text):
-    return orjson.loads(text)
-
-
-__all__ = ["create_annotation", "update_annotation", "delete_annotation", "create_prediction",
-           "prediction_dict", "refresh_prediction_counters", "decode"]
