@@ -70,6 +70,10 @@ def test_annotations_accepted_while_redis_is_down(app, client):
     pid = make_project(owner)["id"]
     owner.post(f"/api/projects/{pid}/import", json=[{"text": "a"}])
     tid = owner.get(f"/api/tasks?project={pid}").get_json()["tasks"][0]["id"]
+    # A webhook makes the submit queue a delivery, so the unreachable queue is really touched.
+    app.config["FETCH_ALLOW"] = ["127.0.0.1"]
+    hook = owner.post("/api/webhooks", json={"project": pid, "url": "http://127.0.0.1:9/hook"})
+    assert hook.status_code == 201, hook.get_json()
     app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"  # nothing listens on port 1
     app.extensions.pop("labelart_redis", None)
     started = time.monotonic()
@@ -79,3 +83,8 @@ def test_annotations_accepted_while_redis_is_down(app, client):
     health = client.get("/api/health")
     assert health.status_code == 503 and health.get_json()["queue"].startswith("DOWN")
     assert health.get_json()["database"] == "UP"
+    with app.app_context():
+        from worker.models import WebhookDelivery
+
+        pending = db.session.execute(select(WebhookDelivery.action, WebhookDelivery.status)).all()
+    assert ("ANNOTATION_CREATED", "pending") in pending  # kept for requeue_pending once Redis is back
