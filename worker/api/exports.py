@@ -44,7 +44,8 @@ def filename_for(project, module):
 def export_stream(project_id):
     """Download an export, streamed as it is produced.
 
-    ?exportType=JSON|JSON_MIN|CSV|TSV|COCO|YOLO|VOC|CONLL2003 (default JSON);
+    ?exportType=JSON|JSON_MIN|CSV|TSV|COCO|YOLO|VOC|CONLL2003|JSON_CONSENSUS, or for music
+    JAMS|MIDI|AUDACITY|SONIC_VISUALISER|SONIC_VISUALISER_SVL (default JSON);
     only annotated tasks unless ?download_all_tasks=true.
     """
     project = project_for(project_id, "reviewer")

@@ -25,6 +25,7 @@ WRITER_MODULES = {
     "MIDI": "midi_export",
     "AUDACITY": "audacity",
     "SONIC_VISUALISER": "sonic_visualiser",
+    "SONIC_VISUALISER_SVL": "sonic_visualiser_svl",
     "JSON_CONSENSUS": "consensus_json",
 }
 

@@ -1,5 +1,5 @@
 """Music files in an import: MIDI files become tasks, and an audio file's sidecar labels
-(``song.jams``, ``song.mid``, ``song.txt`` or ``song.chords.txt`` beside ``song.wav``) become
+(``song.jams``, ``song.mid``, ``song.svl``, ``song.txt`` or ``song.chords.txt`` beside ``song.wav``) become
 its pre-annotations (a prediction the annotator starts from).
 
 The import endpoint calls ``take_music_files`` on the uploaded files and ``music_sources`` on the
@@ -16,10 +16,10 @@ from ..errors import ImportRejected
 from ..labeling.config import parse_config
 from ..music.harmony import MusicError
 from ..music.shapes import empty_events, results_from_events
-from .music_readers import read_audacity, read_jams, read_midi
+from .music_readers import read_audacity, read_jams, read_midi, read_svl
 
 MIDI_EXTS = {"mid", "midi", "smf"}
-SIDECAR_EXTS = MIDI_EXTS | {"jams", "txt"}
+SIDECAR_EXTS = MIDI_EXTS | {"jams", "txt", "svl"}
 AUDIO_EXTS = {"wav", "mp3", "ogg", "flac", "m4a", "aac", "opus", "webm"}
 #: Label-track kinds a sidecar may name before its extension (``song.beats.txt``).
 KINDS = ("notes", "chords", "beats", "segments")
@@ -92,6 +92,8 @@ def _read(storage, ext, kind):
             return _merge(read_jams(raw, storage.filename).values())
         if ext in MIDI_EXTS:
             return _midi_events(raw, storage.filename)
+        if ext == "svl":
+            return read_svl(raw, storage.filename)
         return read_audacity(raw, kind, storage.filename)
     except MusicError as exc:
         raise ImportRejected(str(exc)) from exc

@@ -1,7 +1,7 @@
 """Reading music annotation files into events (see ``worker.music.shapes``).
 
 JAMS (validated with the ``jams`` package), Standard MIDI Files (``mido``), Audacity label
-tracks and Sonic Visualiser CSV layers. Every reader raises ``MusicError`` naming what is wrong
+tracks, Sonic Visualiser CSV layers and SVL layer files (XML, parsed with ``defusedxml``). Every reader raises ``MusicError`` naming what is wrong
 and caps what it will read, so a hostile file costs little.
 """
 import csv
@@ -274,6 +274,108 @@ def read_sonic_visualiser(raw, kind, what="Sonic Visualiser CSV"):
         events["chords"] = [{"start": s["start"], "end": s["end"], "chord": s["label"]} for s in events["segments"]]
         events["segments"] = []
     return events
+
+
+#: SVL layer types, and model subtypes when a file has no display part, to the events they hold.
+SVL_LAYERS = {"notes": "notes", "regions": "regions", "timeinstants": "instants"}
+SVL_SUBTYPES = {"note": "notes", "flexinote": "notes", "region": "regions"}
+
+
+def read_svl(raw, what="Sonic Visualiser layer file"):
+    """Events from a Sonic Visualiser layer file (SVL): note layers become notes, region layers
+    chords (when every label is a chord symbol) or segments, time-instant layers beats (labels
+    are places in the bar). Frames are turned into seconds at each model's ``sampleRate``.
+    Raises MusicError naming what is wrong; other layer kinds (time values, text) are refused."""
+    from defusedxml import DefusedXmlException
+    from defusedxml import ElementTree as SafeET
+
+    _limit(raw, what)
+    try:
+        # Every SVL file has a bare <!DOCTYPE sonic-visualiser>; entities and external
+        # references stay forbidden.
+        root = SafeET.fromstring(raw, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    except (SafeET.ParseError, DefusedXmlException, ValueError) as exc:
+        raise MusicError(f"{what} is not valid XML: {exc}") from exc
+    if root.tag != "sv":
+        raise MusicError(f"{what}: the root element is <{root.tag}>, not Sonic Visualiser's <sv>")
+    models = {m.get("id"): m for m in root.iterfind("data/model")}
+    datasets = {d.get("id"): d for d in root.iterfind("data/dataset")}
+    shown = {l.get("model"): l.get("type") for l in root.iterfind("display/layer")}
+    events, total = empty_events(), 0
+    for model_id, model in models.items():
+        if model.get("type") != "sparse":
+            continue  # dense models are audio or plugin output, not annotations
+        kind = SVL_LAYERS.get(shown.get(model_id)) or SVL_SUBTYPES.get(model.get("subtype"))
+        if kind is None and model.get("dimensions") == "1":
+            kind = "instants"
+        if kind is None:
+            raise MusicError(f"{what}: model {model_id!r} ({shown.get(model_id) or model.get('subtype') or 'unknown'}) "
+                             "is not a notes, regions or time instants layer")
+        dataset = datasets.get(model.get("dataset"))
+        if dataset is None:
+            raise MusicError(f"{what}: model {model_id!r} names dataset {model.get('dataset')!r}, which is missing")
+        rate = _svl_number(model.get("sampleRate"), "sampleRate", what)
+        if rate <= 0:
+            raise MusicError(f"{what}: model {model_id!r} has sampleRate {rate}; it must be above 0")
+        points = dataset.findall("point")
+        total += len(points)
+        if total > MAX_EVENTS:
+            raise MusicError(f"{what} has more than {MAX_EVENTS} points")
+        in_hz = model.get("units") == "Hz"
+        found = empty_events()
+        for n, point in enumerate(points, start=1):
+            _svl_point(point, kind, rate, in_hz, found, f"{what}, model {model_id!r}, point {n}")
+        regions = found.pop("segments")
+        # A region layer is chords when Label.Art named it so, or when every label is a chord.
+        name = model.get("name", "")
+        if regions and (name == "chords" or (name != "segments" and all(_is_chord(r["label"]) for r in regions))):
+            events["chords"] += [{"start": r["start"], "end": r["end"], "chord": r["label"]} for r in regions]
+        else:
+            events["segments"] += regions
+        events["notes"] += found["notes"]
+        events["beats"] += found["beats"]
+    for key in ("notes", "chords", "segments"):
+        events[key].sort(key=lambda e: (e["start"], e.get("pitch", 0)))
+    events["beats"].sort(key=lambda b: b["time"])
+    return events
+
+
+def _svl_point(point, kind, rate, in_hz, events, where):
+    start = _svl_number(point.get("frame"), "frame", where)
+    if start < 0:
+        raise MusicError(f"{where}: frame {start:g} is before the start")
+    t = round(start / rate, 6)
+    label = point.get("label") or ""
+    if kind == "instants":
+        events["beats"].append({"time": t, "position": int(label) if label.isdigit() else 0})
+        return
+    duration = _svl_number(point.get("duration"), "duration", where)
+    if duration <= 0:
+        raise MusicError(f"{where}: a {kind[:-1]} needs a duration above 0")
+    end = round((start + duration) / rate, 6)
+    if kind == "regions":
+        events["segments"].append({"start": t, "end": end, "label": label})
+        return
+    value = _svl_number(point.get("value"), "value", where)
+    if in_hz and value <= 0:
+        raise MusicError(f"{where}: a frequency of {value:g} Hz is not a note")
+    pitch = int(round(69 + 12 * math.log2(value / 440.0))) if in_hz else int(round(value))
+    if not 0 <= pitch <= 127:
+        raise MusicError(f"{where}: pitch {value:g} is outside MIDI's 0-127")
+    level = point.get("level")
+    velocity = 100 if level is None else round(_svl_number(level, "level", where) * VELOCITY_SCALE)
+    events["notes"].append({"start": t, "end": end, "pitch": pitch, "velocity": max(1, min(127, velocity)),
+                            "label": label})
+
+
+def _svl_number(text, name, where):
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        raise MusicError(f"{where}: {name} {text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise MusicError(f"{where}: {name} {text!r} is not a number")
+    return value
 
 
 def is_key(label):
