@@ -28,8 +28,10 @@ $(NPM_STAMP): package-lock.json
 	@mkdir -p $(dir $@)
 	@touch $@
 
+# --demo: also the demo projects (a music project from `labelart synth music`); a second
+# `make run` finds them and adds nothing.
 run: setup
-	$(BIN)/labelart serve
+	$(BIN)/labelart serve --demo
 
 # `make test`: installs the test dependencies (MariaDB and Redis from Debian when root),
 # starts them if they are not running, and runs the whole suite.

@@ -66,8 +66,38 @@ def print_credentials(creds, path):
     click.echo(f"  saved in:  {path}")
 
 
-def initialize():
-    """Migrate the database and seed the first admin; print what was done. Returns new credentials or None."""
+def seed_demo(app):
+    """Create the demo projects (today: the music demo) unless they exist; print what was done.
+
+    ``make run`` asks for them (``labelart serve --demo``); a second run finds them and adds nothing.
+    """
+    from sqlalchemy import select
+
+    from .extensions import db, write_intent
+    from .models import User
+    from .synth.demo import MUSIC_TITLE, seed_music_demo
+
+    token = write_intent.set(True)  # SQLite: take the write lock up front, as the import command does
+    try:
+        owner = db.session.execute(select(User).where(User.is_superuser.is_(True)).order_by(User.id)
+                                   .limit(1)).scalar_one()
+        project, created = seed_music_demo(db.session, owner)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        write_intent.reset(token)
+    if created:
+        click.echo(f"Created the demo project {MUSIC_TITLE!r} ({project.task_count} pieces): /projects/{project.id}/label")
+    else:
+        click.echo(f"The demo project {MUSIC_TITLE!r} exists already (project {project.id}).")
+    return project
+
+
+def initialize(demo=False):
+    """Migrate the database, seed the first admin and, with ``demo``, the demo projects; print
+    what was done. Returns new credentials or None."""
     from . import create_app
     from .migrate import upgrade
 
@@ -78,11 +108,13 @@ def initialize():
     path = Path(app.config["DATA_DIR"]) / CREDENTIALS_FILE
     with app.app_context():
         creds = seed_admin(app)
+        if demo:
+            seed_demo(app)
         from .extensions import db
 
         db.engine.dispose()
     if creds is None:
-        click.echo("An admin user exists already; nothing else to do.")
+        click.echo("An admin user exists already.")
         return None
     _write_private(path, "".join(f"{k}={v}\n" for k, v in creds.items()))
     click.echo(f"Created the first admin user {creds['username']!r}:")
@@ -90,8 +122,14 @@ def initialize():
     return creds
 
 
+DEMO = click.option("--demo", is_flag=True,
+                    help="Also create the demo projects (a music project from `labelart synth music`) "
+                         "unless they exist. `make run` passes it.")
+
+
 @click.command("init")
-def init_cmd():
+@DEMO
+def init_cmd(demo):
     """Migrate the database and create the first admin.
 
     \b
@@ -100,9 +138,11 @@ def init_cmd():
     LABELART_ADMIN_USERNAME / LABELART_ADMIN_PASSWORD / LABELART_ADMIN_TOKEN,
     or "admin" with a generated password and API token, prints them and saves
     them in LABELART_DATA_DIR/admin-credentials.txt (mode 600).
+    With --demo, also creates the "Music demo" project: six pieces from
+    `labelart synth music` with their truth as pre-labels.
     Safe to run again: a second run changes nothing.
     """
-    initialize()
+    initialize(demo)
 
 
 def wait_for_redis(conn, timeout):
@@ -201,11 +241,12 @@ def forward_signals(proc):
 
 @click.command("serve")
 @click.option("--no-init", is_flag=True, help="Skip `labelart init` (migrations and the first admin).")
-def serve_cmd(no_init):
+@DEMO
+def serve_cmd(no_init, demo):
     """Run the whole platform under Supervisor (Ctrl-C stops it).
 
     \b
-    Runs `labelart init`, writes LABELART_DATA_DIR/run/supervisord.conf and
+    Runs `labelart init` (with --demo: `labelart init --demo`), writes LABELART_DATA_DIR/run/supervisord.conf and
     starts supervisord with these programs (logs in LABELART_DATA_DIR/logs):
       redis     the embedded Redis, on a unix socket in the data dir
                 (only when REDIS_URL is unset)
@@ -219,7 +260,9 @@ def serve_cmd(no_init):
     from . import supervisor_conf
     from .config import load_config
 
-    creds = None if no_init else initialize()
+    if no_init and demo:
+        raise click.UsageError("--demo needs init; leave out --no-init")
+    creds = None if no_init else initialize(demo)
     config = load_config()
     conf = supervisor_conf.write(config)
     click.echo(f"Starting supervisord ({conf})")
