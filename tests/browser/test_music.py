@@ -1,6 +1,7 @@
 """The music editor in Chromium: draw and resize a note in the piano roll, tap beats, put a chord
 on a span, enter a chord on the fretboard, submit, and read back what was stored; OSC actions
-from a real ``labelart osc`` reach the open workspace."""
+from a real ``labelart osc`` reach the open workspace; a (fake) Web MIDI keyboard picks chords and
+records notes; the review page shows music annotations read-only and records verdicts."""
 import socket
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import pytest
 from worker.synth import music
 
 from .conftest import wait_until
-from .helpers import annotations, editor_ready, make_project, wait_annotations
+from .helpers import annotations, editor_ready, make_project, task_ids, wait_annotations
 
 
 def _audio_project(s, tmp_path, title):
@@ -166,3 +167,119 @@ def test_osc_drives_open_workspace(session_factory, live, tmp_path):
     finally:
         osc.terminate()
         osc.wait(10)
+
+
+# ---------------------------------------------------------------- review
+
+def _pixel(page, selector, x, y):
+    """The RGB of a canvas pixel at (x, y) in CSS pixels: what was really drawn."""
+    return page.eval_on_selector(selector, "(c, [x, y]) => { const d = window.devicePixelRatio || 1;"
+                                 " return Array.from(c.getContext('2d').getImageData(Math.round(x * d),"
+                                 " Math.round(y * d), 1, 1).data).slice(0, 3); }", [x, y])
+
+
+def _review_project(s, tmp_path):
+    """Two recordings of a chord progression, each annotated by the annotator through the API
+    (notes, chords, beats, and fretboard shapes on the first two chord spans)."""
+    from worker.labeling.config import parse_config
+    from worker.music.harmony import fret_notes, name_chord, parse_tuning
+    from worker.music.shapes import results_from_events
+
+    config = music.label_config().replace(
+        "</View>", '  <Fretboard name="shape" toName="roll" tuning="standard" frets="12"/>\n</View>')
+    rng = music.item_rng(3, 0)
+    events = music.chord_progression(rng, 120, bars=4)
+    wav = music.wav_bytes(music.render(events, 16000, "organ", 0.0, rng), 16000)
+    pid = make_project(s, config, title="Music review")
+    files = [("file", (f"prog{i}.wav", wav, "audio/wav")) for i in (1, 2)]
+    r = s.api("POST", f"/api/projects/{pid}/import", files=files)
+    assert r.status_code == 201, r.text
+    result = results_from_events(events, parse_config(config))
+    tuning = parse_tuning("standard")
+    for n, frets in enumerate(([None, 0, 2, 2, 1, 0], [None, 3, 2, 0, 1, 0])):
+        notes = fret_notes(frets, tuning)
+        span = events["chords"][n]
+        result.append({"id": f"f{n}", "from_name": "shape", "to_name": "roll", "type": "fretboard",
+                       "value": {"frets": frets, "tuning": tuning, "notes": notes, "chord": name_chord(notes),
+                                 "start": span["start"], "end": span["end"]}})
+    for tid in task_ids(s.live, pid):
+        r = s.api("POST", f"/api/tasks/{tid}/annotations", token_user="annotator", json={"result": result})
+        assert r.status_code == 201, r.text
+    return pid, events
+
+
+def test_review_shows_music_read_only_then_accept_and_fix(session_factory, live, tmp_path):
+    mgr = session_factory("manager")
+    pid, events = _review_project(mgr, tmp_path)
+    first, second = (a["id"] for a in annotations(live, pid))
+    s = session_factory("reviewer")
+    page = s.go(f"/projects/{pid}/review")
+    page.wait_for_function(f"() => document.getElementById('editor').dataset.ready === '{first}'")
+    page.wait_for_selector(".music-editor.read-only[data-mode='review'][data-audio='ready']")
+    assert "by annotator" in page.inner_text("#review-info") and "2 waiting" in page.inner_text("#review-info")
+    # The music views, not the Label Studio editor, and no Submit of their own.
+    assert page.locator(".pianoroll-canvas").count() == 1 and page.locator(".lsf-holder").count() == 0
+    assert page.locator(".music-submit").count() == 0 and not page.locator(".chord-picker").is_visible()
+    ed = "window.MusicEditor.current"
+    assert page.evaluate(f"{ed}.roll.notes.length") == len(events["notes"])
+    assert page.evaluate(f"{ed}.timeline.chords.map(c => c.chord)") == [c["chord"] for c in events["chords"]]
+    assert page.evaluate(f"{ed}.timeline.beats.length") == len(events["beats"])
+    # The fretboard shows the first span's shape; clicking the second chord shows its shape.
+    assert page.inner_text(".fret-chord") == "A:min"
+    tl = f"{ed}.timeline"
+    mid = (events["chords"][1]["start"] + events["chords"][1]["end"]) / 2
+    page.mouse.click(*_canvas_point(page, ".timeline-canvas", f"[{tl}.x({mid}), 18]"))
+    assert page.inner_text(".fret-chord") == "C:maj"
+
+    # Notes and chords are really drawn: with the spectrogram off, a note's middle is coloured
+    # and an empty row is grey; a chord span is filled with the lane's chord colour.
+    page.get_by_label("spectrogram").uncheck()
+    roll = f"{ed}.roll"
+    note = page.evaluate(f"""(() => {{ const r = {roll}, bottom = r.pitchAt(r.canvas.clientHeight) + 1;
+        const n = r.notes.find(n => n.pitch < r.topPitch - 1 && n.pitch > bottom && r.x(n.end) < r.canvas.clientWidth);
+        return {{x: r.x((n.start + n.end) / 2), y: r.y(n.pitch) + r.rowH / 2, pitch: n.pitch,
+                 free: r.y([...Array(40).keys()].map(k => r.topPitch - k).find(p => !r.notes.some(m => m.pitch === p)))
+                       + r.rowH / 2}}; }})()""")
+    page.wait_for_timeout(100)
+    colour = _pixel(page, ".pianoroll-canvas", note["x"], note["y"])
+    empty = _pixel(page, ".pianoroll-canvas", note["x"] + 3, note["free"])
+    assert max(colour) - min(colour) > 60, colour
+    assert max(empty) - min(empty) < 20, empty
+    chord_x = page.evaluate(f"{tl}.x({events['chords'][0]['start']}) + 6")
+    page.keyboard.press("Escape")
+    assert _pixel(page, ".timeline-canvas", chord_x, 8) == [0xdf, 0xe6, 0xff]
+
+    # Read-only: dragging on the grid draws nothing, B taps no beat, the fretboard ignores clicks.
+    before = page.evaluate(f"{roll}.notes.length")
+    _drag(page, (note["x"] + 200, note["free"]), (note["x"] + 260, note["free"]))
+    page.keyboard.press("b")
+    page.mouse.click(*_canvas_point(page, ".fretboard-canvas", f"(p => [p.x, p.y])({ed}.fretboard.cell(0, 3))"))
+    assert page.evaluate(f"{roll}.notes.length") == before
+    assert page.evaluate(f"{ed}.timeline.beats.length") == len(events["beats"])
+    assert page.inner_text(".fret-chord") == "C:maj"
+    page.get_by_label("spectrogram").check()
+    page.wait_for_timeout(300)
+    s.shot("music-review")
+
+    page.get_by_role("button", name="Accept").click()
+    wait_until(lambda: annotations(live, pid)[0]["review_status"] == "accepted")
+    assert annotations(live, pid)[0]["reviewed_by"] == live.users["reviewer"]["id"]
+
+    # Fix: unlock the views, delete a note, save: the stored result loses that note.
+    page.wait_for_function(f"() => document.getElementById('editor').dataset.ready === '{second}'")
+    page.wait_for_selector(".music-editor.read-only[data-audio='ready']")
+    page.get_by_role("button", name="Edit to fix").click()
+    assert page.locator(".music-editor.read-only").count() == 0 and page.locator(".chord-picker").is_visible()
+    target = page.evaluate(f"""(() => {{ const r = {roll}, n = r.notes.find(n => n.pitch < r.topPitch - 1
+        && r.x(n.end) < r.canvas.clientWidth && n.pitch > r.pitchAt(r.canvas.clientHeight) + 1);
+        return {{x: r.x(n.start) + 4, y: r.y(n.pitch) + r.rowH / 2, pitch: n.pitch, start: n.start}}; }})()""")
+    box = page.locator(".pianoroll-canvas").bounding_box()
+    page.mouse.click(box["x"] + target["x"], box["y"] + target["y"])
+    page.keyboard.press("Delete")
+    page.get_by_role("button", name="Save fix").click()
+    wait_until(lambda: annotations(live, pid)[1]["review_status"] == "fixed")
+    stored = [r["value"] for r in annotations(live, pid)[1]["result"] if r["type"] == "notelabels"]
+    assert len(stored) == len(events["notes"]) - 1
+    assert not any(v["pitch"] == target["pitch"] and abs(v["start"] - target["start"]) < 1e-6 for v in stored)
+    page.wait_for_selector("#done:not([hidden])")
+    assert not s.errors

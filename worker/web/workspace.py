@@ -49,4 +49,6 @@ def review(project_id):
     project, role = page_project(project_id, "reviewer")
     page = {"project": project.id, "label_config": project.label_config, "user": _editor_user(current_user()),
             "role": role}
-    return render_page("review.html", project=project, role=role, active="review", page=page)
+    # The Label Studio editor cannot show music tags: such configs are reviewed in the music views.
+    template = "music_review.html" if music_workspace(project.label_config) else "review.html"
+    return render_page(template, project=project, role=role, active="review", page=page)

@@ -1,4 +1,5 @@
 // The review queue: accept, reject with a comment, or fix (edit in the editor, then save).
+// The same page drives the Label Studio editor (review.html) and the music views (music_review.html).
 (function () {
   'use strict';
   const page = LA.pageData();
@@ -27,6 +28,9 @@
         root, config: page.label_config, user: page.user, interfaces: LAEditor.REVIEW_INTERFACES,
         task: LAEditor.toEditorTask(item.task, [ann], item.predictions), selectAnnotationPk: ann.id,
         prefill: false, onReady: () => { root.dataset.ready = String(ann.id); },
+        // The music editor (music_review.html) shows the annotation read-only until "Edit to fix";
+        // the Label Studio editor ignores both options.
+        readOnly: true, statusId: 'review-status',
       });
     } catch (e) {
       if (e instanceof LA.ApiError && e.body.error === 'no_more_reviews') {

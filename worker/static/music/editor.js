@@ -3,12 +3,17 @@
 // <NoteLabels>, a chords-and-beats lane for <ChordLabels>/<Beats>, a fretboard for <Fretboard>
 // (on audio spans or on an image), simple <Choices>. Also: keyboard shortcuts, Web MIDI input,
 // the OSC action channel (server-sent events) and an optional score view (abcjs).
+// With opts.readOnly (the review page) the same views show an annotation without changing it:
+// no drawing, chord picking, tapping, MIDI or OSC, and no Submit; "Edit to fix" unlocks editing so
+// the reviewer's "Save fix" saves a corrected result.
 (function () {
   'use strict';
   const el = LA.el;
   const PALETTE = ['#4b6bd6', '#e6194b', '#3cb44b', '#f58231', '#911eb4', '#42a5b4', '#b4a142', '#7a4b2a'];
   const QUALITY_KEYS = ['maj', 'min', '7', 'min7', 'maj7', 'dim', 'aug', 'sus4', 'sus2', 'hdim7', 'dim7'];
   let cur = null, events = null, listening = false;
+  // Messages go to the page's status line: the workspace's, or the one opts.statusId names.
+  const say = (msg, kind) => LA.say((cur && cur.opts.statusId) || 'ws-status', msg, kind);
 
   function toEditorTask(task, annotations, predictions) {
     return {id: task.id, data: task.data, annotations: annotations || [], predictions: predictions || []};
@@ -45,7 +50,8 @@
     const start = mine || task.annotations[0] || null;
     const source = start ? start.result : preds.length ? preds[0].result : [];
     const ed = {opts, cfg, task, parentPrediction: !start && preds.length ? preds[0].id : null, shapes: [],
-      noteLabel: null, choices: {}, root: el('div', {class: 'music-editor'})};
+      noteLabel: null, choices: {}, review: !!opts.readOnly, readOnly: false,
+      root: el('div', {class: 'music-editor', 'data-mode': opts.readOnly ? 'review' : 'label'})};
     cur = ed;
     opts.root.replaceChildren(ed.root);
     buildToolbar(ed);
@@ -68,7 +74,10 @@
     if (chordCtl || beatCtl || (fretCtl && !onImage)) {
       const host = el('div', {class: 'timeline-host'});
       ed.root.append(host);
-      ed.timeline = new MusicTimeline(host, {view: ed.roll || null, onSelect: (c) => { if (c) pickerShow(ed, c.chord); }});
+      ed.timeline = new MusicTimeline(host, {view: ed.roll || null, onSelect: (c) => {
+        if (c) pickerShow(ed, c.chord);
+        if (c && ed.review) showShapeAt(ed, c);
+      }});
       if (ed.roll) ed.roll.opts.onChange = ed.roll.opts.onView = () => ed.timeline.draw();
     }
     const panels = el('div', {class: 'music-panels'});
@@ -80,9 +89,10 @@
     ed.notation = el('div', {class: 'music-score', hidden: true, 'aria-label': 'Score'});
     ed.root.append(ed.notation);
     load(ed, source);
+    setReadOnly(ed, ed.review);
     if (audioObj) loadAudio(ed, task.data[audioObj.field]);
     document.addEventListener('keydown', ed.keys = (ev) => onKey(ed, ev));
-    openEvents();
+    if (!ed.review) openEvents();  // OSC actions drive the labeling workspace, not review
     if (opts.onReady) setTimeout(() => opts.onReady(ed), 0);
     return ed;
   }
@@ -104,7 +114,7 @@
       ed.root.dataset.audio = 'ready';
     } catch (e) {
       ed.root.dataset.audio = 'error';
-      LA.say('ws-status', 'Could not load the audio: ' + e.message, 'error');
+      say('Could not load the audio: ' + e.message, 'error');
     }
   }
 
@@ -125,6 +135,7 @@
     ed.shapes = shapes.filter((s) => s.start !== undefined);
     const still = shapes.find((s) => s.start === undefined);
     if (ed.fretboard && still) ed.fretboard.set(still.frets);
+    else if (ed.fretboard && ed.review && ed.shapes.length) ed.fretboard.set(ed.shapes[0].frets);
     updateTempo(ed);
     for (const [name, values] of Object.entries(ed.choices)) {
       for (const box of ed.root.querySelectorAll('input[data-choice-of="' + CSS.escape(name) + '"]')) box.checked = values.includes(box.value);
@@ -157,10 +168,30 @@
     return out;
   }
 
+  // Review shows an annotation read-only; "Edit to fix" lifts it. Every view checks its own flag
+  // (no drawing, moving, tapping, picking) and CSS hides the editing panels.
+  function setReadOnly(ed, on) {
+    ed.readOnly = on;
+    ed.root.classList.toggle('read-only', on);
+    for (const view of [ed.roll, ed.timeline, ed.fretboard]) if (view) view.readOnly = on;
+    for (const input of ed.root.querySelectorAll('.choices-panel input')) input.disabled = on;
+    if (ed.editButton) {
+      ed.editButton.setAttribute('aria-pressed', String(!on));
+      ed.editButton.textContent = on ? 'Edit to fix' : 'Editing (fix)';
+    }
+    if (on && ed.timeline && !ed.timeline.selected) { ed.timeline.selection = null; ed.timeline.draw(); }
+  }
+  // The fretboard shape put on the span of chord `c` (review: clicking a chord shows its shape).
+  function showShapeAt(ed, c) {
+    const shape = ed.shapes.find((s) => s.start < c.end && s.end > c.start);
+    if (ed.fretboard && shape) ed.fretboard.set(shape.frets);
+  }
+
   function annotationObject(ed) {
     return {serializeAnnotation: () => serialize(ed), parent_prediction: ed.parentPrediction};
   }
   function submit(ed) {
+    if (ed.review) return;  // the review page's own buttons record verdicts
     const mine = ed.opts.selectAnnotationPk;
     (mine ? ed.opts.onUpdate : ed.opts.onSubmit)(annotationObject(ed));
   }
@@ -180,7 +211,7 @@
     }
     const toggle = (label, key, on) => el('label', {class: 'music-toggle'},
       el('input', {type: 'checkbox', checked: on, onchange: (ev) => { MusicAudio[key] = ev.target.checked; }}), label);
-    const canSkip = (ed.opts.interfaces || []).includes('skip');
+    const canSkip = !ed.review && (ed.opts.interfaces || []).includes('skip');
     // Image-only configs (chord diagrams) have nothing to play, zoom or score.
     const timed = Object.values(ed.cfg.objects).some((o) => o.tag !== 'Image');
     const bar = el('div', {class: 'music-toolbar', role: 'toolbar', 'aria-label': 'Music editor'},
@@ -192,11 +223,16 @@
       el('label', {class: 'music-toggle'}, el('input', {type: 'checkbox', checked: true,
         onchange: (ev) => { if (ed.roll) { ed.roll.showSpec = ev.target.checked; ed.roll.draw(); } }}), 'spectrogram'),
       el('button', {type: 'button', onclick: () => toggleScore(ed)}, 'Score'),
-      el('button', {type: 'button', class: 'midi-connect', title: 'Use a MIDI keyboard (Web MIDI)', onclick: () => connectMidi(ed)}, 'MIDI')] : []),
+      ed.review ? null : el('button', {type: 'button', class: 'midi-connect', title: 'Use a MIDI keyboard (Web MIDI)', onclick: () => connectMidi(ed)}, 'MIDI')] : []),
       el('span', {class: 'spacer'}),
       canSkip ? el('button', {type: 'button', class: 'music-skip', title: 'Skip (Ctrl+Space)', onclick: () => ed.opts.onSkip()}, 'Skip') : null,
-      el('button', {type: 'button', class: 'primary music-submit', title: 'Submit (Ctrl+Enter)', onclick: () => submit(ed)},
+      ed.review ? null : el('button', {type: 'button', class: 'primary music-submit', title: 'Submit (Ctrl+Enter)', onclick: () => submit(ed)},
         ed.opts.selectAnnotationPk ? 'Update' : 'Submit'));
+    if (ed.review) {
+      ed.editButton = el('button', {type: 'button', class: 'music-edit', 'aria-pressed': 'false',
+        title: 'Unlock the views to correct the annotation, then press Save fix', onclick: () => setReadOnly(ed, !ed.readOnly)}, 'Edit to fix');
+      bar.append(ed.editButton);
+    }
     ed.root.append(bar);
   }
 
@@ -210,6 +246,7 @@
     return bar;
   }
   function selectNoteLabel(ed, name) {
+    if (ed.readOnly) return;
     ed.noteLabel = name;
     for (const b of ed.root.querySelectorAll('.music-labels button')) b.setAttribute('aria-checked', String(b.dataset.label === name));
     if (ed.roll && ed.roll.selected) { ed.roll.selected.label = name; ed.roll.changed(); }
@@ -250,9 +287,10 @@
     ed.pickerBass.value = ed.pick.bass;
   }
   function applyChord(ed, chord) {
-    try { MusicHarmony.parseChord(chord); } catch (e) { LA.say('ws-status', e.message, 'error'); return false; }
-    if (!ed.timeline || !ed.timeline.applyChord(chord)) { LA.say('ws-status', 'Select a span on the chords lane first', 'error'); return false; }
-    LA.say('ws-status', '');
+    if (ed.readOnly) return false;
+    try { MusicHarmony.parseChord(chord); } catch (e) { say(e.message, 'error'); return false; }
+    if (!ed.timeline || !ed.timeline.applyChord(chord)) { say('Select a span on the chords lane first', 'error'); return false; }
+    say('');
     pickerShow(ed, chord);
     return true;
   }
@@ -262,11 +300,11 @@
     return el('fieldset', {class: 'beat-panel'}, el('legend', {}, 'Beats'),
       el('button', {type: 'button', class: 'tap-beat', onclick: () => tap(ed, false)}, 'Tap beat (B)'),
       el('button', {type: 'button', class: 'tap-downbeat', onclick: () => tap(ed, true)}, 'Tap downbeat (V)'),
-      el('button', {type: 'button', onclick: () => { ed.timeline.clearBeats(); updateTempo(ed); }}, 'Clear'),
+      el('button', {type: 'button', onclick: () => { if (!ed.readOnly) { ed.timeline.clearBeats(); updateTempo(ed); } }}, 'Clear'),
       el('div', {}, 'Tempo: ', ed.tempo),
       el('p', {class: 'hint'}, 'Play the audio and press B on each beat, V on each downbeat.'));
   }
-  function tap(ed, down) { if (!ed.timeline) return; ed.timeline.tap(down); updateTempo(ed); }
+  function tap(ed, down) { if (!ed.timeline || ed.readOnly) return; ed.timeline.tap(down); updateTempo(ed); }
   function updateTempo(ed) {
     if (!ed.tempo || !ed.timeline) return;
     const bpm = ed.timeline.bpm;
@@ -291,8 +329,9 @@
     return box;
   }
   function applyShape(ed) {
+    if (ed.readOnly) return;
     const sel = ed.timeline && ed.timeline.selection;
-    if (!sel || !(sel.end > sel.start)) { LA.say('ws-status', 'Select a span on the chords lane first', 'error'); return; }
+    if (!sel || !(sel.end > sel.start)) { say('Select a span on the chords lane first', 'error'); return; }
     const shape = Object.assign(ed.fretboard.shape(), {start: sel.start, end: sel.end});
     ed.shapes = ed.shapes.filter((s) => s.end <= sel.start || s.start >= sel.end).concat([shape]);
     if (ed.cfg.find('ChordLabels')) { ed.timeline.selected = null; ed.timeline.applyChord(shape.chord); }
@@ -315,10 +354,11 @@
 
   function onKey(ed, ev) {
     const typing = /^(INPUT|TEXTAREA|SELECT)$/.test(ev.target.tagName) && ev.target.type !== 'checkbox' && ev.target.type !== 'radio';
-    if (ev.ctrlKey && ev.key === 'Enter') { ev.preventDefault(); submit(ed); return; }
-    if (ev.ctrlKey && (ev.key === ' ' || ev.code === 'Space')) { ev.preventDefault(); if ((ed.opts.interfaces || []).includes('skip')) ed.opts.onSkip(); return; }
+    if (ev.ctrlKey && ev.key === 'Enter' && !ed.review) { ev.preventDefault(); submit(ed); return; }
+    if (ev.ctrlKey && (ev.key === ' ' || ev.code === 'Space') && !ed.review) { ev.preventDefault(); if ((ed.opts.interfaces || []).includes('skip')) ed.opts.onSkip(); return; }
     if (typing || ev.ctrlKey || ev.altKey || ev.metaKey) return;
     if (ev.key === ' ') { ev.preventDefault(); togglePlay(); }
+    else if (ed.readOnly) return;
     else if (ev.key === 'b' || ev.key === 'B') tap(ed, false);
     else if (ev.key === 'v' || ev.key === 'V') tap(ed, true);
     else if (/^[1-9]$/.test(ev.key)) {
@@ -333,7 +373,7 @@
   // chord held for a moment names itself and becomes the chord label (and the fretboard's name).
   function midiMessage(data) {
     const ed = cur;
-    if (!ed) return;
+    if (!ed || ed.readOnly) return;
     const [status, pitch, velocity] = data, kind = status & 0xf0;
     if (kind === 0x90 && velocity > 0) {
       held.set(pitch, velocity);
@@ -353,13 +393,13 @@
     }
   }
   async function connectMidi(ed) {
-    if (!navigator.requestMIDIAccess) { LA.say('ws-status', 'This browser has no Web MIDI', 'error'); return; }
+    if (!navigator.requestMIDIAccess) { say('This browser has no Web MIDI', 'error'); return; }
     try {
       const access = await navigator.requestMIDIAccess();
       let n = 0;
       for (const input of access.inputs.values()) { input.onmidimessage = (m) => midiMessage(m.data); n++; }
-      LA.say('ws-status', n ? 'MIDI: listening to ' + n + ' input(s)' : 'MIDI: no inputs found', n ? 'ok' : 'error');
-    } catch (e) { LA.say('ws-status', 'MIDI: ' + e.message, 'error'); }
+      say(n ? 'MIDI: listening to ' + n + ' input(s)' : 'MIDI: no inputs found', n ? 'ok' : 'error');
+    } catch (e) { say('MIDI: ' + e.message, 'error'); }
   }
 
   // Actions from `labelart osc` (or any client with the user's token) for this user's workspace.
@@ -384,7 +424,7 @@
       const box = ed.root.querySelector('input[data-choice-of="' + CSS.escape(ctl.name) + '"][value="' + CSS.escape(name) + '"]');
       if (box) { box.checked = true; box.dispatchEvent(new Event('change')); return; }
     }
-    try { MusicHarmony.parseChord(name); } catch (e) { LA.say('ws-status', 'OSC: no label called ' + name, 'error'); return; }
+    try { MusicHarmony.parseChord(name); } catch (e) { say('OSC: no label called ' + name, 'error'); return; }
     pickerShow(ed, name);
     if (ed.timeline && (ed.timeline.selection || ed.timeline.selected)) applyChord(ed, name);
   }
@@ -428,5 +468,6 @@
 
   window.LAEditor = {mount, unmount, toEditorTask, selected: () => cur && annotationObject(cur),
     LABEL_INTERFACES: ['submit', 'update', 'skip'], REVIEW_INTERFACES: ['update']};
-  window.MusicEditor = {get current() { return cur; }, serialize: () => cur && serialize(cur), midiMessage, action, toAbc: () => cur && toAbc(cur)};
+  window.MusicEditor = {get current() { return cur; }, serialize: () => cur && serialize(cur), midiMessage, action,
+    toAbc: () => cur && toAbc(cur), setReadOnly: (on) => cur && setReadOnly(cur, on)};
 })();

@@ -1,6 +1,7 @@
 // The fretboard: a guitar (or bass, or any tuning) neck drawn on a canvas. Click a fret on a
 // string to put a finger there (click it again to mute the string); click left of the nut to
 // toggle the open string. It names the chord in Harte notation and lists the MIDI notes.
+// readOnly (review): it shows a shape and names it; clicks change nothing.
 (function () {
   'use strict';
 
@@ -11,6 +12,7 @@
       this.tuning = opts.tuning;
       this.nFrets = opts.frets;
       this.frets = this.tuning.map(() => null);
+      this.readOnly = false;
       this.canvas = LA.el('canvas', {class: 'fretboard-canvas', tabindex: '0', height: 24 + 22 * this.tuning.length,
         'aria-label': 'Fretboard: click a fret to place a finger'});
       this.name = LA.el('output', {class: 'fret-chord', 'aria-live': 'polite'});
@@ -37,8 +39,9 @@
       return {frets: this.frets.slice(), tuning: this.tuning.slice(), notes, chord: MusicHarmony.nameChord(notes)};
     }
     set(frets) { this.frets = this.tuning.map((_, i) => frets && frets[i] !== undefined ? frets[i] : null); this.draw(); }
-    clear() { this.set(null); this._changed(); }
+    clear() { if (this.readOnly) return; this.set(null); this._changed(); }
     _click(ev) {
+      if (this.readOnly) return;
       const r = this.canvas.getBoundingClientRect(), px = ev.clientX - r.left, py = ev.clientY - r.top, g = this.geometry;
       const s = g.n - 1 - Math.round((py - g.top) / g.gap);
       if (s < 0 || s >= g.n) return;

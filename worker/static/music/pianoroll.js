@@ -4,6 +4,7 @@
 // Mouse: drag on empty grid draws a note, drag a note moves it, drag its right edge resizes it,
 // click the ruler/waveform to move the playhead. Keys (roll focused): Delete removes the selected
 // note, arrows move it (Shift+Left/Right resize), +/- zoom, G toggles snapping to the beat grid.
+// readOnly (review): clicks select a note and move the playhead, zoom and scroll work; nothing changes.
 (function () {
   'use strict';
   const KEYW = 46, RULER = 18, WAVE = 54, TOP = RULER + WAVE, LO = 21, HI = 108, EDGE = 6;
@@ -27,6 +28,7 @@
       this.spec = null;
       this.specCanvas = null;
       this.recording = new Map();
+      this.readOnly = false;
       this.wrap = LA.el('div', {class: 'pianoroll'});
       this.canvas = LA.el('canvas', {class: 'pianoroll-canvas', tabindex: '0', 'aria-label':
         'Piano roll: drag to draw notes, drag a note to move it, its right edge to resize; Delete removes'});
@@ -122,8 +124,9 @@
       this.canvas.focus();
       if (py < TOP && px > KEYW) { MusicAudio.seek(Math.max(0, this.t(px))); return; }
       if (px < KEYW) { MusicAudio.voice(this.pitchAt(py), MusicAudio.context().currentTime, 0.3, 90); return; }
-      this.canvas.setPointerCapture(ev.pointerId);
       const hit = this.hit(px, py);
+      if (this.readOnly) { this.selected = hit ? hit.note : null; this.draw(); return; }
+      this.canvas.setPointerCapture(ev.pointerId);
       if (hit) {
         this.selected = hit.note;
         this.drag = hit.edge ? {mode: 'resize', note: hit.note} :
@@ -141,7 +144,8 @@
       const [px, py] = this._pos(ev);
       if (!this.drag) {
         const hit = px > KEYW && py > TOP ? this.hit(px, py) : null;
-        this.canvas.style.cursor = hit ? (hit.edge ? 'ew-resize' : 'move') : (py < TOP ? 'pointer' : 'crosshair');
+        this.canvas.style.cursor = py < TOP ? 'pointer' : this.readOnly ? 'default' :
+          hit ? (hit.edge ? 'ew-resize' : 'move') : 'crosshair';
         return;
       }
       const d = this.drag, n = d.note;
@@ -191,7 +195,7 @@
       if (ev.key === '+' || ev.key === '=') { this.zoom(1.25); ev.preventDefault(); return; }
       if (ev.key === '-') { this.zoom(0.8); ev.preventDefault(); return; }
       if (ev.key === 'g' && !ev.ctrlKey) { this.snapOn = !this.snapOn; this.draw(); return; }
-      if (!n) return;
+      if (!n || this.readOnly) return;
       const step = this.step(n.start);
       let handled = true;
       if (ev.key === 'Delete' || ev.key === 'Backspace') { this.notes = this.notes.filter((x) => x !== n); this.selected = null; }
@@ -207,6 +211,7 @@
 
     // MIDI keyboard recording: notes played while the audio plays become notes at the playhead.
     recordOn(pitch, velocity) {
+      if (this.readOnly) return;
       const start = Math.round(MusicAudio.now() * 1000) / 1000;
       const note = {id: nextId++, start, end: start + 0.05, pitch, velocity: velocity || 100, label: this.opts.currentLabel()};
       this.notes.push(note);

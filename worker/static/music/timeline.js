@@ -2,6 +2,8 @@
 // selection to put a chord or a fretboard shape on, and the playhead. It follows the piano roll's
 // zoom and scroll when there is one. Drag selects a span; click a chord to select it; Delete
 // removes the selected chord. Taps (B: beat, V: downbeat) are added by the editor.
+// readOnly (review): clicking a chord selects it and clicking elsewhere seeks; spans, deletes and
+// chord changes are refused.
 (function () {
   'use strict';
   const KEYW = 46, H = 64;
@@ -15,6 +17,7 @@
       this.bpm = null;
       this.selection = null;
       this.selected = null;
+      this.readOnly = false;
       this.own = {pxPerSec: 60, scrollT: 0};
       this.canvas = LA.el('canvas', {class: 'timeline-canvas', tabindex: '0', height: H,
         'aria-label': 'Chords and beats: drag to select a span, click a chord to select it'});
@@ -39,7 +42,7 @@
       this.drag = {from: t, hit};
     }
     _move(ev) {
-      if (!this.drag) return;
+      if (!this.drag || this.readOnly) return;
       const t = this.t(this._pos(ev));
       if (Math.abs(t - this.drag.from) * this.view.pxPerSec > 4) {
         this.drag.moved = true;
@@ -62,7 +65,7 @@
       this.draw();
     }
     _key(ev) {
-      if ((ev.key === 'Delete' || ev.key === 'Backspace') && this.selected) {
+      if ((ev.key === 'Delete' || ev.key === 'Backspace') && this.selected && !this.readOnly) {
         this.chords = this.chords.filter((c) => c !== this.selected);
         this.selected = null;
         ev.preventDefault();
@@ -71,6 +74,7 @@
     }
     // Put `chord` on the selected chord span, or a new span over the selection.
     applyChord(chord) {
+      if (this.readOnly) return false;
       if (this.selected) this.selected.chord = chord;
       else if (this.selection && this.selection.end > this.selection.start) {
         this.chords = this.chords.filter((c) => c.end <= this.selection.start || c.start >= this.selection.end);
@@ -83,6 +87,7 @@
       return true;
     }
     tap(downbeat) {
+      if (this.readOnly) return;
       const time = Math.round(MusicAudio.now() * 1000) / 1000;
       const prev = this.beats.filter((b) => b.time < time).pop();
       const position = downbeat ? 1 : prev && prev.position ? prev.position + 1 : 0;
@@ -91,7 +96,7 @@
       this.bpm = estimateTempo(this.beats);
       this.changed();
     }
-    clearBeats() { this.beats = []; this.bpm = null; this.changed(); }
+    clearBeats() { if (this.readOnly) return; this.beats = []; this.bpm = null; this.changed(); }
     changed() { this.draw(); if (this.opts.onChange) this.opts.onChange(); }
 
     draw() {
