@@ -246,8 +246,9 @@ def serve_cmd(no_init, demo):
     """Run the whole platform under Supervisor (Ctrl-C stops it).
 
     \b
-    Runs `labelart init` (with --demo: `labelart init --demo`), writes LABELART_DATA_DIR/run/supervisord.conf and
-    starts supervisord with these programs (logs in LABELART_DATA_DIR/logs):
+    Runs `labelart init` (with --demo: `labelart init --demo`), writes
+    LABELART_DATA_DIR/run/supervisord.conf and starts supervisord with
+    these programs (logs in LABELART_DATA_DIR/logs):
       redis     the embedded Redis, on a unix socket in the data dir
                 (only when REDIS_URL is unset)
       web       gunicorn on LABELART_HOST:LABELART_PORT (127.0.0.1:8080),
