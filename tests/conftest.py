@@ -17,6 +17,9 @@ from worker.models import Base
 MYSQL_URL = os.environ.get(
     "LABELART_TEST_MYSQL_URL",
     "mysql+pymysql://root@localhost/labelart_test?unix_socket=/run/mysqld/mysqld.sock&charset=utf8mb4")
+CHROMIUM = os.environ.get("LABELART_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 BACKENDS = [b.strip() for b in os.environ.get("LABELART_TEST_BACKENDS", "sqlite,mariadb").split(",") if b]
 
 
@@ -29,6 +32,21 @@ def redis_server(tmp_path_factory):
     server = Redis(str(path))
     yield server
     server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One Chromium for the whole session: Playwright's sync API allows one running instance
+    per thread, so every layer (tests/browser, tests/wordpress) shares this one."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 @pytest.fixture(scope="session")

