@@ -1,7 +1,7 @@
 """ML proof, part 1: held-out accuracy after 200 labels (image and audio classifiers), and
 active learning (uncertainty) against random sampling at 100 labels over 5 seeds, plotted.
 
-    python -m bench.ml_learning [--seeds 5] [--out bench/out/ml]
+    python -m bench.ml_learning [--seeds 5] [--out bench/out/ml] [--threads 1] [--quick]
 
 Data comes from ``labelart synth`` (classify images; tones/chords audio). The real model
 classes do the work; features are computed once per item (decoding media is not what is
@@ -22,13 +22,19 @@ from ml_backend.models.audio_classifier import AudioClassifier
 from ml_backend.models.image_classifier import ImageClassifier
 
 LABELART = Path(sys.executable).with_name("labelart")
-#: Pool / test split sizes and the active-learning schedule.
-POOL, TEST, START, STEP, BUDGET = 400, 400, 10, 10, 100
+#: Items drawn per kind; the first "train" train the 200-label models, the rest are their held-out set.
+#: Active learning: the first "pool" images are the unlabeled pool, the next "test" the held-out set;
+#: "start" random labels, then "step" more per round (by uncertainty or at random) up to "budget".
+FULL = {"count": 600, "train": 200, "pool": 400, "test": 200, "start": 10, "step": 10, "budget": 100,
+        "params": {}}
+#: ``--quick``: a smoke run (tests/ml/test_bench_ml.py) of the same code, small and few epochs.
+QUICK = {"count": 60, "train": 40, "pool": 40, "test": 20, "start": 10, "step": 10, "budget": 20,
+         "params": {"epochs": 3}}
 
 
 def synth(kind, out, count):
     args = {"images": ["images", "--task", "classify"], "audio": ["audio"]}[kind]
-    if not (out / "tasks.json").exists():
+    if not (out / "tasks.json").exists() or len(json.loads((out / "tasks.json").read_text())) != count:
         subprocess.run([str(LABELART), "synth", *args, "--count", str(count), "--out", str(out)], check=True,
                        stdout=subprocess.DEVNULL)
     tasks = json.loads((out / "tasks.json").read_text())
@@ -47,42 +53,46 @@ def features(cls, tasks, config, root, params):
 
 def train_eval(model, x, y, xt, yt, seed):
     torch.manual_seed(seed)
-    net = model.network(int(y.max()) + 1 if False else len(model.binding.labels))
     model.params["seed"] = seed
+    net = model.network(len(model.binding.labels))
     model._train(net, x, y, torch.device("cpu"))
     probs = model._probs(net, xt, torch.device("cpu"))
     return net, float((probs.argmax(1) == yt).float().mean())
 
 
-def accuracy_at_200(cls, tasks, config, root):
-    model, x, y = features(cls, tasks, config, root, {})
+def accuracy_after(cls, tasks, config, root, n, params):
+    model, x, y = features(cls, tasks, config, root, params)
     started = time.monotonic()
-    _, acc = train_eval(model, x[:200], y[:200], x[200:], y[200:], 0)
-    return acc, time.monotonic() - started, len(tasks) - 200
+    _, acc = train_eval(model, x[:n], y[:n], x[n:], y[n:], 0)
+    return acc, time.monotonic() - started, len(tasks) - n
 
 
-def active_curve(model, x, y, xt, yt, seed, strategy):
+def active_curve(model, x, y, xt, yt, seed, strategy, plan):
+    """Accuracy on (xt, yt) after each round. Both strategies start from the same random
+    ``start`` labels (per seed); "uncertainty" then labels the ``step`` pool items whose top
+    probability is lowest (least confidence), "random" the next ``step`` of a random order."""
     gen = torch.Generator().manual_seed(seed)
     order = torch.randperm(len(x), generator=gen).tolist()
-    chosen, rest = order[:START], order[START:]
+    chosen, rest = order[:plan["start"]], order[plan["start"]:]
     curve = []
     while True:
         net, acc = train_eval(model, x[chosen], y[chosen], xt, yt, seed)
         curve.append((len(chosen), acc))
-        if len(chosen) >= BUDGET:
+        if len(chosen) >= plan["budget"]:
             return curve
+        step = plan["step"]
         if strategy == "uncertainty":
             probs = model._probs(net, x[rest], torch.device("cpu")).tolist()
             scores = [confidence(p, "least_confidence") for p in probs]
-            pick = sorted(range(len(rest)), key=scores.__getitem__)[:STEP]
+            pick = sorted(range(len(rest)), key=scores.__getitem__)[:step]
         else:
-            pick = list(range(STEP))
+            pick = list(range(step))
         picked = {rest[i] for i in pick}
         chosen += [rest[i] for i in pick]
         rest = [r for r in rest if r not in picked]
 
 
-def plot(curves, path):
+def plot(curves, path, plan):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -95,10 +105,15 @@ def plot(curves, path):
         for run in runs:
             ax.plot(xs, [a for _, a in run], color=colour, alpha=0.2, linewidth=1)
         mean = [sum(run[i][1] for run in runs) / len(runs) for i in range(len(xs))]
-        ax.plot(xs, mean, color=colour, linewidth=2.5, marker="o", label=f"{strategy} (mean of {len(runs)} seeds)")
-    ax.set_xlabel("labeled examples")
-    ax.set_ylabel("held-out accuracy")
-    ax.set_title("Image classifier on synthetic shapes: active learning vs random")
+        name = "uncertainty (least confidence)" if strategy == "uncertainty" else "random"
+        ax.plot(xs, mean, color=colour, linewidth=2.5, marker="o",
+                label=f"{name}: mean of {len(runs)} seeds, {mean[-1]:.1%} at {xs[-1]}")
+    ax.set_xlabel(f"labeled examples (pool of {plan['pool']} images, {plan['step']} more per round)")
+    ax.set_ylabel(f"accuracy on {plan['test']} held-out images")
+    ax.set_xticks(xs)
+    ax.set_ylim(top=1.0)
+    ax.set_title("Image classifier on synthetic shapes: active learning vs random\n"
+                 "(thin lines: single seeds; thick: mean)", fontsize=11)
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right")
     fig.tight_layout()
@@ -109,33 +124,45 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--out", default="bench/out/ml")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch CPU threads (1 is fastest for these small nets on a busy 2-core machine)")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: tiny data, 3 epochs, no claims")
     args = parser.parse_args()
+    plan = QUICK if args.quick else FULL
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    torch.set_num_threads(max(1, torch.get_num_threads()))
-    report = {}
+    torch.set_num_threads(args.threads)
+    report = {"plan": plan, "seeds": args.seeds, "threads": args.threads, "quick": args.quick}
+    started = time.monotonic()
+    n = plan["train"]
     for kind, cls in (("images", ImageClassifier), ("audio", AudioClassifier)):
-        tasks, config = synth(kind, out / kind, 600)
-        acc, seconds, n_test = accuracy_at_200(cls, tasks, config, out / kind)
-        report[f"{kind}_accuracy_after_200"] = acc
-        print(f"{cls.name}: held-out accuracy after 200 labels = {acc:.1%} "
-              f"({n_test} held-out clips/images, trained in {seconds:.1f} s)", flush=True)
+        tasks, config = synth(kind, out / kind, plan["count"])
+        acc, seconds, n_test = accuracy_after(cls, tasks, config, out / kind, n, dict(plan["params"]))
+        report[f"{kind}_accuracy_after_{n}"] = acc
+        print(f"{cls.name}: held-out accuracy after {n} labels = {acc:.1%} "
+              f"({n_test} held-out {kind}, trained in {seconds:.1f} s)", flush=True)
 
-    tasks, config = synth("images", out / "images", 600)
-    model, x, y = features(ImageClassifier, tasks, config, out / "images", {})
-    xp, yp, xt, yt = x[:POOL], y[:POOL], x[POOL:POOL + TEST], y[POOL:POOL + TEST]
+    tasks, config = synth("images", out / "images", plan["count"])
+    model, x, y = features(ImageClassifier, tasks, config, out / "images", dict(plan["params"]))
+    pool, test, budget = plan["pool"], plan["test"], plan["budget"]
+    xp, yp, xt, yt = x[:pool], y[:pool], x[pool:pool + test], y[pool:pool + test]
+    assert len(xt) == test, "not enough items for the pool and the held-out set"
     curves = {"uncertainty": [], "random": []}
     for seed in range(args.seeds):
         for strategy in curves:
-            curves[strategy].append(active_curve(model, xp, yp, xt[:200], yt[:200], seed, strategy))
-            print(f"seed {seed} {strategy:11s}: accuracy at {BUDGET} labels = {curves[strategy][-1][-1][1]:.1%}",
-                  flush=True)
+            curves[strategy].append(active_curve(model, xp, yp, xt, yt, seed, strategy, plan))
+            print(f"seed {seed} {strategy:11s}: " + " ".join(f"{a:.0%}" for _, a in curves[strategy][-1])
+                  + f"  -> {curves[strategy][-1][-1][1]:.1%} at {budget} labels", flush=True)
     means = {s: sum(run[-1][1] for run in runs) / len(runs) for s, runs in curves.items()}
-    report.update({f"{s}_at_{BUDGET}": m for s, m in means.items()}, curves=curves)
+    wins = sum(u[-1][1] > r[-1][1] for u, r in zip(curves["uncertainty"], curves["random"]))
+    report.update({f"{s}_at_{budget}": m for s, m in means.items()}, curves=curves, uncertainty_wins=wins)
     png = out / "active_learning.png"
-    plot(curves, png)
-    print(f"active learning at {BUDGET} labels, mean of {args.seeds} seeds: uncertainty {means['uncertainty']:.1%} "
-          f"vs random {means['random']:.1%} (ratio {means['uncertainty'] / means['random']:.3f}); plot: {png}")
+    plot(curves, png, plan)
+    print(f"active learning at {budget} labels, mean of {args.seeds} seeds: uncertainty {means['uncertainty']:.1%} "
+          f"vs random {means['random']:.1%} (ratio {means['uncertainty'] / means['random']:.3f}; uncertainty "
+          f"higher in {wins} of {args.seeds} seeds); plot: {png}")
+    print(f"total {time.monotonic() - started:.0f} s with {args.threads} torch thread(s)")
+    report["seconds"] = round(time.monotonic() - started, 1)
     (out / "learning.json").write_text(json.dumps(report, indent=1))
 
 
