@@ -34,13 +34,21 @@ def current_user(optional=False):
     return g._user
 
 
-def _authenticate():
+def token_key():
+    """The API key of the request's Authorization header, or None when it has none."""
     header = request.headers.get("Authorization", "")
-    if header:
-        scheme, _, key = header.partition(" ")
-        if scheme.lower() not in ("token", "bearer") or not key.strip():
-            raise NotAuthenticated("Authorization header must be 'Token <key>'")
-        row = db.session.execute(_TOKEN_USER, {"token_hash": hash_token(key.strip())}).scalar_one_or_none()
+    if not header:
+        return None
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() not in ("token", "bearer") or not key.strip():
+        raise NotAuthenticated("Authorization header must be 'Token <key>'")
+    return key.strip()
+
+
+def _authenticate():
+    key = token_key()
+    if key is not None:
+        row = db.session.execute(_TOKEN_USER, {"token_hash": hash_token(key)}).scalar_one_or_none()
         if row is None or not row.is_active:
             raise NotAuthenticated("Invalid token")
         g._auth_kind = "token"

@@ -49,6 +49,8 @@ def load_config():
         "MAX_CONTENT_LENGTH": _int("LABELART_MAX_UPLOAD_BYTES", 1024 * 1024 * 1024),
         "WEB_WORKERS": _int("LABELART_WEB_WORKERS", 2),
         "RQ_WORKERS": _int("LABELART_RQ_WORKERS", 1),
+        # /next and submits by token callers skip the ORM (services/hot_path.py); 0 turns that off.
+        "HOT_PATH": os.environ.get("LABELART_HOT_PATH", "1") != "0",
         # Run queued jobs inline (tests of job code without a worker process).
         "QUEUE_SYNC": os.environ.get("LABELART_QUEUE_SYNC", "") == "1",
         # Secret shared with the WordPress plugin for sign-on; empty means the generated one in secrets.json.

@@ -2,6 +2,7 @@
 import contextlib
 import contextvars
 import logging
+import weakref
 from pathlib import Path
 
 from flask import g, has_app_context, current_app
@@ -16,11 +17,21 @@ log = logging.getLogger(__name__)
 write_intent = contextvars.ContextVar("labelart_write_intent", default=False)
 
 
+_WRITE_QUEUES = weakref.WeakKeyDictionary()
+
+
+def write_queue_of(engine):
+    """The SQLite write queue of ``engine`` (None for other databases and in-memory SQLite)."""
+    return _WRITE_QUEUES.get(engine)
+
+
 def _sqlite_tuning(engine, lock_path):
     """WAL for concurrent readers; transactions begun by us so ``BEGIN IMMEDIATE`` is possible."""
     from .sqlite_writes import WriteQueue
 
     queue = WriteQueue(lock_path) if lock_path else None
+    if queue is not None:
+        _WRITE_QUEUES[engine] = queue
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):

@@ -6,7 +6,7 @@ from ..access import current_user, role_in
 from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..models import Annotation, ROLE_RANK
-from ..services import annotations as svc
+from ..services import annotations as svc, hot_path
 from ..services.serialize import annotation_dict
 from ..services.tasks import task_for
 from . import route
@@ -29,10 +29,14 @@ def create_annotation(task_id):
     An ``Idempotency-Key`` header (or ``idempotency_key`` field) makes retries safe: the
     same key returns the first annotation (200) instead of adding a second (201).
     """
-    project, task = task_for(db.session, task_id)
+    body, key = json_body(), request.headers.get("Idempotency-Key")
+    fast = hot_path.create_annotation(task_id, body, key)
+    if fast is not None:
+        return json_response(annotation_dict(fast[0]), 201)
+    project, task, listeners = task_for(db.session, task_id, listeners=True)
     user = current_user()
-    prepared = svc.prepare_annotation(db.session, project, task, user, json_body(),
-                                      idempotency_key=request.headers.get("Idempotency-Key"))
+    prepared = svc.prepare_annotation(db.session, project, task, user, body, idempotency_key=key,
+                                      listeners=listeners)
     with db.writing() as session:
         ann, created = svc.create_annotation(session, project, task, user, None, prepared=prepared)
         session.commit()

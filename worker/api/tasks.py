@@ -7,7 +7,7 @@ from ..errors import NotFound, ValidationError
 from ..extensions import db
 from ..jsonio import dumps_str
 from ..models import Project, Task, utcnow
-from ..services import stream
+from ..services import hot_path, stream
 from ..services.events import emit_event
 from ..services.importer import import_items
 from ..services.serialize import task_dict
@@ -111,12 +111,14 @@ def next_task(project_id):
 
     404 {"error": "no_more_tasks"} when the caller has nothing left to do.
     """
-    project = project_for(project_id)
-    user = current_user()
-    with db.writing() as session:
-        task = stream.next_task(session, project, user.id, current_app.config["TASK_LOCK_SECONDS"])
-        session.commit()
-    if task is None:
+    task = hot_path.next_task(project_id)
+    if task is None:  # not a case for the hot path: the general one decides
+        project = project_for(project_id)
+        user = current_user()
+        with db.writing() as session:
+            task = stream.next_task(session, project, user.id, current_app.config["TASK_LOCK_SECONDS"])
+            session.commit()
+    if not task:
         raise NotFound("no more tasks to label in this project for you", code="no_more_tasks")
     # The caller has no annotation on a task the stream hands out; only predictions matter.
     preds = related(db.session, [task.id])[1].get(task.id, []) if task.total_predictions else []

@@ -1,4 +1,4 @@
-"""RQ jobs for quality figures: one task's agreement after an annotation, or a whole project."""
+"""RQ jobs for quality figures: the agreement of tasks that got annotations, or a whole project."""
 import logging
 
 from . import app_context
@@ -6,29 +6,41 @@ from . import app_context
 log = logging.getLogger(__name__)
 
 
-def task_agreement(task_id):
-    """Recompute a task's agreement, store it and apply the project's review rule.
+def drain_task_agreements(batch=500):
+    """Compute the agreement of every task waiting in the pending set (see quality.review).
 
-    Raises ValueError for a bad id; a task deleted meanwhile is skipped.
+    The "queued" flag is cleared first: a task added while this runs either is drained here
+    or queues a new job, so none is left waiting. Returns how many tasks were computed.
     """
-    if not isinstance(task_id, int) or isinstance(task_id, bool) or task_id < 1:
-        raise ValueError(f"task id must be a positive integer, got {task_id!r}")
     from ..extensions import db, write_intent
-    from ..quality.review import refresh_task
+    from ..queue import get_redis
+    from ..quality.review import DRAIN_QUEUED_KEY, PENDING_KEY, refresh_task
 
+    done = 0
     with app_context():
-        # A session of its own: with LABELART_QUEUE_SYNC=1 this runs inside the after-commit
-        # hook of the request's session, which must not be used again there.
-        session = db.Session()
-        token = write_intent.set(True)
-        try:
-            value = refresh_task(session, task_id)
-            session.commit()
-        finally:
-            write_intent.reset(token)
-            session.close()
-        log.info("task %s agreement %s", task_id, value)
-        return value
+        redis = get_redis()
+        redis.delete(DRAIN_QUEUED_KEY)
+        while True:
+            ids = sorted(int(i) for i in redis.spop(PENDING_KEY, batch) or ())
+            if not ids:
+                return done
+            # Own session, as task_agreement: under LABELART_QUEUE_SYNC this runs inside the
+            # request session's after-commit hook.
+            session = db.Session()
+            token = write_intent.set(True)
+            try:
+                for task_id in ids:
+                    log.info("task %s agreement %s", task_id, refresh_task(session, task_id))
+                session.commit()
+                done += len(ids)
+            except Exception:
+                # Put them back for the next job; the error is RQ's to record.
+                session.rollback()
+                redis.sadd(PENDING_KEY, *ids)
+                raise
+            finally:
+                write_intent.reset(token)
+                session.close()
 
 
 def refresh_project(project_id):

@@ -10,6 +10,7 @@ from ..models import Annotation, Prediction, Project, Task, utcnow
 from . import stream
 from .events import emit_event, hooks_for
 from .serialize import annotation_dict, task_dict
+from .tasks import Listeners
 from ..quality.review import on_annotation_created as quality_hook
 
 MAX_KEY = 100
@@ -24,9 +25,10 @@ def number(body, name):
     return float(value)
 
 
-def prepare_annotation(session, project, task, user, body, idempotency_key=None):
+def prepare_annotation(session, project, task, user, body, idempotency_key=None, listeners=None):
     """Validate a submit before any write lock is taken; returns what ``create_annotation``
-    needs. Raises ValidationError."""
+    needs. ``listeners`` (from ``task_for``) spares the look-ups when nothing listens.
+    Raises ValidationError."""
     key = idempotency_key or body.get("idempotency_key")
     if key is not None and (not isinstance(key, str) or not 0 < len(key) <= MAX_KEY):
         raise ValidationError(f"idempotency key must be a string of 1 to {MAX_KEY} characters")
@@ -36,13 +38,15 @@ def prepare_annotation(session, project, task, user, body, idempotency_key=None)
               "result": dumps_str(result), "was_cancelled": bool(body.get("was_cancelled", False)),
               "ground_truth": bool(body.get("ground_truth", False)), "lead_time": number(body, "lead_time"),
               "idempotency_key": key or None, "parent_prediction": _int_or_none(body.get("parent_prediction"))}
-    return values, hooks_for(session, project.id, "ANNOTATION_CREATED")
+    listeners = listeners or Listeners()
+    hooks = hooks_for(session, project.id, "ANNOTATION_CREATED") if listeners.webhooks else []
+    return values, hooks, listeners
 
 
 def create_annotation(session, project, task, user, body, idempotency_key=None, prepared=None):
     """Add an annotation; returns (annotation, created). A repeated idempotency key returns
     the first annotation instead of adding another. Raises ValidationError / Conflict."""
-    values, hooks = prepared or prepare_annotation(session, project, task, user, body, idempotency_key)
+    values, hooks, listeners = prepared or prepare_annotation(session, project, task, user, body, idempotency_key)
     key = values["idempotency_key"]
     # Inside the project's write lock a retry cannot race its original, so looking the
     # key up first is exact; the unique constraint stays as the last line of defence.
@@ -63,25 +67,30 @@ def create_annotation(session, project, task, user, body, idempotency_key=None, 
     stream.release(session, task.id, user.id)
     emit_event(session, project.id, "ANNOTATION_CREATED",
                lambda: {"annotation": annotation_dict(ann), "task": task_dict(task)}, hooks=hooks)
-    from .ml import on_annotation_created  # online learning: queues training every N annotations
-    on_annotation_created(session, project.id)
+    if listeners.training:
+        from .ml import on_annotation_created  # online learning: queues training every N annotations
+        on_annotation_created(session, project.id)
     quality_hook(session, project, task, ann.was_cancelled)  # task agreement + review rule, after commit
     return ann, True
 
 
 def _by_key(session, user_id, key, task_id):
-    found = session.execute(select(Annotation).where(Annotation.completed_by == user_id,
-                                                     Annotation.idempotency_key == key)).scalar_one_or_none()
-    if found is not None and found.task_id != task_id:
+    # Ids only: a retry is rare, so the ORM object is loaded only when there is one.
+    found = session.execute(_BY_KEY, {"user_id": user_id, "key": key}).first()
+    if found is None:
+        return None
+    if found.task_id != task_id:
         raise Conflict(f"idempotency key {key!r} was already used for task {found.task_id}")
-    return found
+    return session.get(Annotation, found.id)
 
 
 def _int_or_none(value):
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-_tasks, _projects = Task.__table__, Project.__table__
+_tasks, _projects, _annotations = Task.__table__, Project.__table__, Annotation.__table__
+_BY_KEY = select(_annotations.c.id, _annotations.c.task_id).where(
+    _annotations.c.completed_by == bindparam("user_id"), _annotations.c.idempotency_key == bindparam("key"))
 _INSERT_ANNOTATION = insert(Annotation.__table__)
 _PROJECT_DONE = (update(_projects).where(_projects.c.id == bindparam("b_project"))
                  .values(total_annotations=_projects.c.total_annotations + 1))

@@ -26,7 +26,10 @@ _HELD_BY_OTHERS = (select(func.count()).select_from(TaskLock)
 # Gold tasks are only served by the gold draw below, never as ordinary work.
 _ELIGIBLE = and_(Task.project_id == _PROJECT, Task.is_labeled.is_(False), Task.is_gold.is_(False), _NOT_DONE,
                  Task.total_annotations + _HELD_BY_OTHERS < bindparam("overlap"))
-_HELD = (select(Task).join(TaskLock, TaskLock.task_id == Task.id)
+# Tasks come back as plain rows (attribute access like the model, no ORM identity map):
+# the stream only reads them, and ORM loading cost more than the queries.
+_TASK = Task.__table__
+_HELD = (select(_TASK).join(TaskLock, TaskLock.task_id == Task.id)
          .where(TaskLock.user_id == _USER, TaskLock.project_id == _PROJECT, TaskLock.expires_at > _NOW,
                 or_(Task.is_labeled.is_(False), Task.is_gold.is_(True)), _NOT_DONE).limit(1))
 # Every annotator answers every gold task once, whatever the overlap: that is what makes
@@ -56,14 +59,14 @@ def _json_scalar_mysql(element, compiler, **kw):
 # The task's group under the project's balance field (a JSON path bound per call).
 _GROUP = _json_scalar(Task.meta, bindparam("path"))
 _PICK = {
-    "sequential": select(Task).where(_ELIGIBLE).order_by(Task.id).limit(1),
-    "uncertainty": select(Task).where(_ELIGIBLE)
+    "sequential": select(_TASK).where(_ELIGIBLE).order_by(Task.id).limit(1),
+    "uncertainty": select(_TASK).where(_ELIGIBLE)
     .order_by(Task.prediction_score.is_(None), Task.prediction_score, Task.id).limit(1),
-    "random_from": select(Task).where(_ELIGIBLE, Task.inner_id >= bindparam("pivot")).order_by(Task.inner_id).limit(1),
-    "random_before": select(Task).where(_ELIGIBLE, Task.inner_id < bindparam("pivot")).order_by(Task.inner_id).limit(1),
-    "gold_from": select(Task).where(_GOLD, Task.inner_id >= bindparam("pivot")).order_by(Task.inner_id).limit(1),
-    "gold_before": select(Task).where(_GOLD, Task.inner_id < bindparam("pivot")).order_by(Task.inner_id).limit(1),
-    "group": select(Task).where(_ELIGIBLE, _GROUP == bindparam("group")).order_by(Task.id).limit(1),
+    "random_from": select(_TASK).where(_ELIGIBLE, Task.inner_id >= bindparam("pivot")).order_by(Task.inner_id).limit(1),
+    "random_before": select(_TASK).where(_ELIGIBLE, Task.inner_id < bindparam("pivot")).order_by(Task.inner_id).limit(1),
+    "gold_from": select(_TASK).where(_GOLD, Task.inner_id >= bindparam("pivot")).order_by(Task.inner_id).limit(1),
+    "gold_before": select(_TASK).where(_GOLD, Task.inner_id < bindparam("pivot")).order_by(Task.inner_id).limit(1),
+    "group": select(_TASK).where(_ELIGIBLE, _GROUP == bindparam("group")).order_by(Task.id).limit(1),
 }
 # Labeled tasks per group, for balance-by-field sampling (cached briefly, see _groups).
 _GROUP_COUNTS = (select(_GROUP, func.sum(case((Task.is_labeled.is_(True), 1), else_=0)),
@@ -90,11 +93,11 @@ def serialise(session, project_id):
 
 
 def next_task(session, project, user_id, lock_seconds):
-    """Reserve and return the next Task for ``user_id``, or None when nothing is left."""
+    """Reserve and return the next task (a row) for ``user_id``, or None when nothing is left."""
     serialise(session, project.id)
     now = utcnow()
     params = {"project_id": project.id, "user_id": user_id, "now": now, "overlap": project.overlap}
-    task = session.execute(_HELD, params).scalar_one_or_none() or _pick(session, project, params)
+    task = session.execute(_HELD, params).first() or _pick(session, project, params)
     if task is not None:
         session.execute(_CLEAR_LOCKS, params)
         session.execute(_ADD_LOCK, {"task_id": task.id, "user_id": user_id, "project_id": project.id,
@@ -116,18 +119,18 @@ def _pick(session, project, params):
         # Seek from a random inner_id and wrap: uniform enough, and O(log n) on the index
         # where ORDER BY RANDOM() would sort the whole project.
         params = {**params, "pivot": random.randint(1, project.next_inner_id)}
-        return (session.execute(_PICK["random_from"], params).scalar_one_or_none()
-                or session.execute(_PICK["random_before"], params).scalar_one_or_none())
+        return (session.execute(_PICK["random_from"], params).first()
+                or session.execute(_PICK["random_before"], params).first())
     query = _PICK["uncertainty"] if mode == "uncertainty" else _PICK["sequential"]
-    return session.execute(query, params).scalar_one_or_none()
+    return session.execute(query, params).first()
 
 
 def _pick_gold(session, project, params):
     # A random start, as for uniform sampling, so annotators do not all meet the same gold
     # task first and cannot learn which one comes next.
     params = {**params, "pivot": random.randint(1, max(1, project.next_inner_id))}
-    return (session.execute(_PICK["gold_from"], params).scalar_one_or_none()
-            or session.execute(_PICK["gold_before"], params).scalar_one_or_none())
+    return (session.execute(_PICK["gold_from"], params).first()
+            or session.execute(_PICK["gold_before"], params).first())
 
 
 # Balance-by-field group counts are cached per project this long: counting groups scans the
@@ -157,7 +160,7 @@ def _pick_balanced(session, project, params):
     for row in sorted(groups, key=lambda r: (r[0], str(r[2]))):
         if row[1] <= 0:
             continue
-        task = session.execute(_PICK["group"], {**params, "path": path, "group": row[2]}).scalar_one_or_none()
+        task = session.execute(_PICK["group"], {**params, "path": path, "group": row[2]}).first()
         if task is not None:
             # Count the pick at once so the next callers move on to the next-smallest group
             # before the cache is rebuilt.

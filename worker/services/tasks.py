@@ -1,8 +1,8 @@
 """Fetching tasks with membership checks, and listing them a page at a time."""
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 
 from ..access import check_role, current_user
-from ..models import Annotation, Membership, Prediction, Project, Task
+from ..models import Annotation, MLBackend, Membership, Prediction, Project, Task, Webhook
 
 
 _TASK_PROJECT_ROLE = (select(Task, Project, Membership.role)
@@ -10,16 +10,37 @@ _TASK_PROJECT_ROLE = (select(Task, Project, Membership.role)
                       .outerjoin(Membership, and_(Membership.project_id == Task.project_id,
                                                   Membership.user_id == bindparam("user_id")))
                       .where(Task.id == bindparam("task_id")))
+# The submit path also asks, in the same query, whether anything listens for new
+# annotations (a webhook of the project or an organisation-wide one; a backend training
+# every N annotations), so the common case pays for no further look-ups.
+_HAS_HOOKS = exists().where(Webhook.is_active.is_(True),
+                            or_(Webhook.project_id == Task.project_id, Webhook.project_id.is_(None)))
+_TRAINS = exists().where(MLBackend.project_id == Task.project_id, MLBackend.train_every > 0)
+_TASK_PROJECT_ROLE_LISTENERS = _TASK_PROJECT_ROLE.add_columns(_HAS_HOOKS.label("has_hooks"),
+                                                              _TRAINS.label("trains"))
 
 
-def task_for(session, task_id, min_role="annotator"):
-    """(project, task) for a task the caller may see, in one query.
+class Listeners:
+    """What reacts to a new annotation in a project: webhooks, online training."""
+
+    __slots__ = ("webhooks", "training")
+
+    def __init__(self, webhooks=True, training=True):
+        self.webhooks, self.training = bool(webhooks), bool(training)
+
+
+def task_for(session, task_id, min_role="annotator", listeners=False):
+    """(project, task) for a task the caller may see, in one query; with ``listeners``,
+    (project, task, Listeners).
 
     Raises NotFound (404) for missing tasks and non-members, Forbidden (403) for low roles.
     """
     user = current_user()
-    row = session.execute(_TASK_PROJECT_ROLE, {"user_id": user.id, "task_id": task_id}).first()
+    query = _TASK_PROJECT_ROLE_LISTENERS if listeners else _TASK_PROJECT_ROLE
+    row = session.execute(query, {"user_id": user.id, "task_id": task_id}).first()
     project = check_role(user, row[1] if row else None, row[2] if row else None, min_role, f"task {task_id}")
+    if listeners:
+        return project, row[0], Listeners(row[3], row[4])
     return project, row[0]
 
 

@@ -1,0 +1,142 @@
+"""``GET /api/projects/{id}/next`` and ``POST /api/tasks/{id}/annotations`` for token callers,
+run on a raw DBAPI connection (``worker/rawsql.py``).
+
+These two requests are what annotators make all day, and on the general path the ORM
+session cost about 4x the SQL. This path covers the common case only and answers None
+whenever the general path must decide: browser sessions, gold tasks and balanced sampling
+in the stream, projects with webhooks or online training, a retried idempotency key. The
+statements are the general path's own (``services.stream``, ``services.annotations``); the
+tests run both paths against each other (tests/service/test_hot_path.py).
+"""
+import random
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import and_, bindparam, insert, select
+
+from .. import rawsql
+from ..access import check_role, token_key
+from ..errors import NotAuthenticated
+from ..models import Annotation, ApiToken, Membership, Project, Task, TaskLock, User, hash_token, utcnow
+from ..models.projects import SAMPLING
+from . import annotations as ann_svc
+from . import stream
+from .tasks import _HAS_HOOKS, _TRAINS
+
+R = rawsql.RawStatement
+_USER, _PROJECT = bindparam("user_id"), bindparam("project_id")
+
+_TOKEN_USER = R(select(User.id, User.is_superuser, User.is_active)
+                .join(ApiToken, ApiToken.user_id == User.id).where(ApiToken.token_hash == bindparam("token_hash")))
+_PROJECT_ROLE = R(select(Project.id, Project.overlap, Project.sampling, Project.gold_rate, Project.balance_field,
+                         Project.next_inner_id, Membership.role)
+                  .outerjoin(Membership, and_(Membership.project_id == Project.id, Membership.user_id == _USER))
+                  .where(Project.id == _PROJECT))
+_TASK_PROJECT_ROLE = R(select(*Task.__table__.c, Project.label_config, Project.overlap, Membership.role,
+                              _HAS_HOOKS.label("has_hooks"), _TRAINS.label("trains"))
+                       .join(Project, Project.id == Task.project_id)
+                       .outerjoin(Membership, and_(Membership.project_id == Task.project_id,
+                                                   Membership.user_id == _USER))
+                       .where(Task.id == bindparam("task_id")))
+_LOCK_PROJECT = R(stream._LOCK_PROJECT)
+_HELD = R(stream._HELD)
+_PICK = {mode: R(stream._PICK[mode]) for mode in ("sequential", "uncertainty", "random_from", "random_before")}
+_CLEAR_LOCKS = R(stream._CLEAR_LOCKS)
+_locks = TaskLock.__table__
+_ADD_LOCK = R(insert(_locks).values({c: bindparam(c) for c in ("task_id", "user_id", "project_id", "expires_at")}))
+_RELEASE = R(stream._RELEASE)
+_ANN_COLUMNS = ("task_id", "project_id", "completed_by", "result", "was_cancelled", "ground_truth", "lead_time",
+                "idempotency_key", "parent_prediction", "created_at", "updated_at", "review_comment")
+_INSERT_ANNOTATION = R(insert(Annotation.__table__).values({c: bindparam(c) for c in _ANN_COLUMNS}))
+_BY_KEY = R(ann_svc._BY_KEY)
+_PROJECT_DONE, _TASK_DONE = R(ann_svc._PROJECT_DONE), R(ann_svc._TASK_DONE)
+_TASK_SKIPPED = R(ann_svc._TASK_SKIPPED)
+
+
+def _token():
+    """The caller's API key when this path may answer; None for browser sessions or when off."""
+    if not current_app.config.get("HOT_PATH", True):
+        return None
+    return token_key()
+
+
+def _caller(read, key):
+    user = _TOKEN_USER.first(read, {"token_hash": hash_token(key)})
+    if user is None or not user.is_active:
+        raise NotAuthenticated("Invalid token")
+    return user
+
+
+def next_task(project_id):
+    """The caller's next task (a row), False when there is none, None to use the general path."""
+    api_key = _token()
+    if api_key is None:
+        return None
+    with rawsql.connection() as conn:
+        user = _caller(conn.read, api_key)
+        row = _PROJECT_ROLE.first(conn.read, {"user_id": user.id, "project_id": project_id})
+        check_role(user, row if row and row.id is not None else None, row.role if row else None,
+                   "annotator", f"project {project_id}")
+        if row.gold_rate or row.balance_field:
+            return None
+        conn.end_read()
+        now = utcnow()
+        params = {"project_id": project_id, "user_id": user.id, "now": now, "overlap": row.overlap}
+        with conn.write() as tx:
+            if not tx.sqlite:
+                _LOCK_PROJECT.execute(tx, params)
+            task = _HELD.first(tx, params) or _pick(tx, row, params)
+            if task is not None:
+                _CLEAR_LOCKS.execute(tx, params)
+                _ADD_LOCK.execute(tx, {"task_id": task.id, "user_id": user.id, "project_id": project_id,
+                                       "expires_at": now + timedelta(seconds=current_app.config["TASK_LOCK_SECONDS"])})
+    return task if task is not None else False
+
+
+def _pick(tx, project, params):
+    # stream._pick without its gold and balance branches (those projects take the general path).
+    mode = SAMPLING.get(project.sampling, "sequential")
+    if mode == "random" and project.next_inner_id > 1:
+        params = {**params, "pivot": random.randint(1, project.next_inner_id)}
+        return _PICK["random_from"].first(tx, params) or _PICK["random_before"].first(tx, params)
+    return _PICK["uncertainty" if mode == "uncertainty" else "sequential"].first(tx, params)
+
+
+def create_annotation(task_id, body, idempotency_key):
+    """(annotation record, created) for a submit, or None to use the general path."""
+    api_key = _token()
+    if api_key is None:
+        return None
+    with rawsql.connection() as conn:
+        user = _caller(conn.read, api_key)
+        row = _TASK_PROJECT_ROLE.first(conn.read, {"user_id": user.id, "task_id": task_id})
+        project = rawsql.Record({"id": row.project_id}) if row else None
+        check_role(user, project, row.role if row else None, "annotator", f"task {task_id}")
+        if row.has_hooks or row.trains:
+            return None
+        project.label_config, project.overlap = row.label_config, row.overlap
+        values, _, _ = ann_svc.prepare_annotation(None, project, row, user, body, idempotency_key,
+                                                  listeners=ann_svc.Listeners(False, False))
+        conn.end_read()
+        now = utcnow()
+        values.update(created_at=now, updated_at=now, review_comment="")
+        with conn.write() as tx:
+            if not tx.sqlite:
+                _LOCK_PROJECT.execute(tx, {"project_id": row.project_id})
+            key = values["idempotency_key"]
+            if key and _BY_KEY.first(tx, {"user_id": user.id, "key": key}) is not None:
+                return None  # a retry: the general path answers with the first annotation
+            new_id = _INSERT_ANNOTATION.execute(tx, values).lastrowid
+            counts = {"b_task": task_id, "b_now": now, "b_overlap": row.overlap, "b_project": row.project_id}
+            if values["was_cancelled"]:
+                _TASK_SKIPPED.execute(tx, counts)
+            else:
+                _PROJECT_DONE.execute(tx, counts)
+                _TASK_DONE.execute(tx, counts)
+            _RELEASE.execute(tx, {"task_id": task_id, "user_id": user.id})
+    if not values["was_cancelled"] and (row.total_annotations or 0) + 1 >= 2:
+        from ..quality.review import queue_agreements
+
+        queue_agreements([task_id])
+    return rawsql.Record({**values, "id": new_id, "review_status": None, "reviewed_by": None,
+                          "reviewed_at": None}), True
