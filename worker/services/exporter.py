@@ -17,7 +17,10 @@ _A_COLS = ("id", "task_id", "project_id", "completed_by", "result", "was_cancell
            "parent_prediction", "created_at", "updated_at")
 _P_COLS = ("id", "task_id", "project_id", "result", "score", "model_version", "created_at", "updated_at")
 _TASKS_SQL = "SELECT {cols} FROM tasks WHERE project_id = {ph} AND id > {ph} {labeled}ORDER BY id LIMIT {ph}"
-_RELATED_SQL = "SELECT {cols} FROM {table} WHERE project_id = {ph} AND task_id >= {ph} AND task_id <= {ph} ORDER BY id"
+# By task id range only, so the (task_id, ...) index serves it: with project_id in the WHERE,
+# SQLite walked the project's whole (project_id, id) index for every chunk. Rows of other
+# projects' tasks inside the range are dropped in Python.
+_RELATED_SQL = "SELECT {cols} FROM {table} WHERE task_id >= {ph} AND task_id <= {ph} ORDER BY id"
 
 
 def _statements(dialect):
@@ -51,14 +54,16 @@ def iter_rows(engine, project_id, only_annotated=True, chunk=CHUNK):
                 tasks = cur.fetchall()
                 if not tasks:
                     return
-                bounds = (project_id, tasks[0][0], tasks[-1][0])
+                bounds = (tasks[0][0], tasks[-1][0])
                 anns, preds = {}, {}
                 cur.execute(sql["annotations"], bounds)
                 for r in cur.fetchall():
-                    anns.setdefault(r[1], []).append(r)
+                    if r[2] == project_id:
+                        anns.setdefault(r[1], []).append(r)
                 cur.execute(sql["predictions"], bounds)
                 for r in cur.fetchall():
-                    preds.setdefault(r[1], []).append(r)
+                    if r[2] == project_id:
+                        preds.setdefault(r[1], []).append(r)
             finally:
                 cur.close()
             conn.rollback()  # end the read transaction between chunks: writers are not held back
