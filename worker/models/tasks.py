@@ -15,9 +15,6 @@ class Task(Base):
         # The labeling stream walks unlabeled tasks of a project in id order.
         Index("ix_tasks_stream", "project_id", "is_labeled", "id"),
         Index("ix_tasks_uncertainty", "project_id", "is_labeled", "prediction_score"),
-        # Exports (and keyset pages) walk all of a project's tasks in id order: without this,
-        # SQLite chose a project_id index and sorted the whole project for every chunk.
-        Index("ix_tasks_project_order", "project_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

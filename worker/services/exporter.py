@@ -16,7 +16,11 @@ _T_COLS = ("id", "inner_id", "data", "meta", "created_at", "updated_at", "total_
 _A_COLS = ("id", "task_id", "project_id", "completed_by", "result", "was_cancelled", "ground_truth", "lead_time",
            "parent_prediction", "created_at", "updated_at")
 _P_COLS = ("id", "task_id", "project_id", "result", "score", "model_version", "created_at", "updated_at")
-_TASKS_SQL = "SELECT {cols} FROM tasks WHERE project_id = {ph} AND id > {ph} {labeled}ORDER BY id LIMIT {ph}"
+# Keyset on (project_id, inner_id), the unique index every project has: inner ids grow with
+# ids inside a project, so this is id order, and each chunk is an index range scan (on
+# "id > ?" SQLite chose a project_id index and sorted the whole project for every chunk).
+_TASKS_SQL = ("SELECT {cols} FROM tasks WHERE project_id = {ph} AND inner_id > {ph} {labeled}"
+              "ORDER BY inner_id LIMIT {ph}")
 # By task id range only, so the (task_id, ...) index serves it: with project_id in the WHERE,
 # SQLite walked the project's whole (project_id, id) index for every chunk. Rows of other
 # projects' tasks inside the range are dropped in Python.
@@ -54,7 +58,8 @@ def iter_rows(engine, project_id, only_annotated=True, chunk=CHUNK):
                 tasks = cur.fetchall()
                 if not tasks:
                     return
-                bounds = (tasks[0][0], tasks[-1][0])
+                ids = [t[0] for t in tasks]
+                bounds = (min(ids), max(ids))
                 anns, preds = {}, {}
                 cur.execute(sql["annotations"], bounds)
                 for r in cur.fetchall():
@@ -69,7 +74,7 @@ def iter_rows(engine, project_id, only_annotated=True, chunk=CHUNK):
             conn.rollback()  # end the read transaction between chunks: writers are not held back
             for task in tasks:
                 yield task, anns.get(task[0], []), preds.get(task[0], [])
-            last = tasks[-1][0]
+            last = tasks[-1][1]
 
 
 def iso_text(value):
