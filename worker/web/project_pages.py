@@ -51,7 +51,10 @@ def data_manager(project_id):
     config = parse_config(project.label_config)
     page = {"project": project.id, "role": role, "members": _members(project.id),
             "labels": _labels(config), "columns": config.data_fields, "me": current_user().id}
-    return render_page("datamanager.html", project=project, role=role, active="data", page=page)
+    from ..formats import WRITER_MODULES
+
+    return render_page("datamanager.html", project=project, role=role, active="data", page=page,
+                       export_formats=list(WRITER_MODULES))
 
 
 @web_bp.route("/projects/<int:project_id>/import")
