@@ -59,6 +59,10 @@ class LabelArtMLBase:
     SHAPES = ()
     #: Whether ``fit`` learns anything (a segmenter needs no training).
     trainable = True
+    #: Tasks per predict batch when Label.Art runs this model in its own workers (None: the
+    #: platform's default, 200). Each batch is one RQ job, which pays a work horse's fork, the
+    #: torch import and the model load; models whose batch stays small in memory take more.
+    PREDICT_BATCH = None
 
     def __init__(self, label_config, project="", store=None, media=None, params=None):
         """Raises ``labeling.ConfigMismatch`` when the config has nothing this model serves."""

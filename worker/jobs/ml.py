@@ -53,7 +53,7 @@ def run_predict_job(job_id):
             if not ids:
                 _finish(session, job_id, "completed")
                 return
-            size = int(params.get("batch_size") or ml.BATCH_SIZE)
+            size = int(params.get("batch_size") or ml.batch_size(session.get(MLBackend, params["backend"])))
             batches = [ids[i:i + size] for i in range(0, len(ids), size)]
             queue = get_queue(ml.QUEUE)
             if queue.is_async:

@@ -54,6 +54,20 @@ class MLBackendError(APIError):
     code = "ml_backend_error"
 
 
+def batch_size(backend):
+    """Tasks per batch job for ``backend``: BATCH_SIZE for external servers (one /predict call
+    each); a bundled model's own PREDICT_BATCH when it declares one (it runs in the work horse,
+    which pays the torch import and the model load once per batch)."""
+    if backend is not None and backend.kind == "bundled":
+        from ml_backend.models import get
+
+        try:
+            return get(backend.model_name).PREDICT_BATCH or BATCH_SIZE
+        except KeyError:
+            return BATCH_SIZE
+    return BATCH_SIZE
+
+
 def retry():
     from ..queue import Retry
 
