@@ -76,6 +76,8 @@ bench: setup
 
 # ML proof (issue 4): accuracy after 200 labels, active learning vs random (PNG), and
 # predictions/s through RQ batches vs one HTTP /predict per task. Outputs in bench/out/ml/.
+# BENCH_ML_ARGS=--quick / BENCH_ML_ARGS_THROUGHPUT=--quick for a smoke run (tests/ml/test_bench_ml.py);
+# BENCH_ML_ARGS_THROUGHPUT="--per-task-sample 10000" times every per-task call instead of 1,000.
 .PHONY: bench-ml
 bench-ml: setup
 	$(BIN)/python -m bench.ml_learning $(BENCH_ML_ARGS)
