@@ -13,7 +13,8 @@ external server each train on them, then the other tasks are imported (as URLs o
 uploads). Timed: ``POST /api/projects/{id}/ml/predict {"all": true}`` until the job reports
 completed, with ``--workers`` RQ workers already running (as under Supervisor; their start is
 not timed, the fork of a work horse per batch is), once with the bundled model (predicted in
-the worker) and once with the external server (one /predict call per batch of 200). Then the
+the worker, in batches of the model's PREDICT_BATCH, 1,000) and once with the external
+server (one /predict call per batch of 200). Then the
 Label Studio way: one /predict call per task to the same server, the prediction saved and
 committed after each, on the first ``--per-task-sample`` tasks (all of them when it equals
 ``--tasks``); a sample's rate is extrapolated to ``--tasks`` and said so.
@@ -174,11 +175,14 @@ def run(app, args, out, env, ml_port, redis):
 
     Queue(ml_service.QUEUE, connection=redis).empty()
 
-    results = {"tasks": args.tasks, "workers": args.workers, "torch_threads": args.threads,
-               "batch_size": ml_service.BATCH_SIZE, "cpus": os.cpu_count(), "load_before": os.getloadavg()}
+    results = {"tasks": args.tasks, "workers": args.workers, "torch_threads": args.threads, "cpus": os.cpu_count(), "load_before": os.getloadavg()}
     pool = workers(env, args.workers, burst=False)
     try:
         wait_workers(redis, args.workers)
+        from ml_backend.models.image_classifier import ImageClassifier
+
+        sizes = {"rq_batches_bundled": ImageClassifier.PREDICT_BATCH or ml_service.BATCH_SIZE,
+                 "rq_batches_external_http": ml_service.BATCH_SIZE}
         for name, backend in (("rq_batches_bundled", bundled), ("rq_batches_external_http", external)):
             started = time.monotonic()
             job = owner.post(f"/api/projects/{pid}/ml/predict", json={"all": True, "backend": backend["id"]}).get_json()
@@ -187,10 +191,10 @@ def run(app, args, out, env, ml_port, redis):
             assert status["status"] == "completed" and status["total"] == args.tasks, status
             written = (status.get("result") or {}).get("written")
             assert written == args.tasks, status
-            results[name] = {"tasks": args.tasks, "seconds": round(seconds, 2),
+            results[name] = {"tasks": args.tasks, "seconds": round(seconds, 2), "batch_size": sizes[name],
                              "per_s": round(args.tasks / seconds, 1), "written": written}
             print(f"{name}: {args.tasks} tasks in {seconds:.1f} s = {args.tasks / seconds:.1f} predictions/s "
-                  f"({args.workers} RQ workers, batches of {ml_service.BATCH_SIZE}, {written} predictions saved)",
+                  f"({args.workers} RQ workers, batches of {sizes[name]}, {written} predictions saved)",
                   flush=True)
     finally:
         for p in pool:
