@@ -6,11 +6,13 @@ tests are skipped with the reason. The only double is the mail transport: a must
 records ``wp_mail`` through ``pre_wp_mail`` (there is no sendmail here). Both servers listen on
 127.0.0.1 and are stopped by PID.
 """
+import contextlib
 import json
 import os
 import re
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -83,15 +85,25 @@ def wait_http(url, proc, timeout=30):
     raise RuntimeError(f"{url} did not answer")
 
 
-def stop(proc):
-    """Stop a server this fixture started, by its PID."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+def stop(proc, group=False):
+    """Stop a server this fixture started, by its PID; with ``group``, its whole process
+    group (``php -S`` with PHP_CLI_SERVER_WORKERS forks workers that outlive their parent)."""
+    def signal_it(sig):
+        if group:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, sig)
+        elif proc.poll() is None:
+            proc.send_signal(sig)
+
+    signal_it(signal.SIGTERM)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        signal_it(signal.SIGKILL)
+        proc.wait()
+    if group:  # the workers, once their parent is gone
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
 
 
 class Forms(HTMLParser):
@@ -228,7 +240,7 @@ def site(tmp_path_factory):
     facts = json.loads(out.stdout.strip().splitlines()[-1])
     log = open(root / "php-server.log", "w")
     proc = subprocess.Popen(["php", "-S", f"127.0.0.1:{port}", "-t", str(path)], cwd=path,
-                            stdout=log, stderr=subprocess.STDOUT,
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
                             env={**os.environ, "PHP_CLI_SERVER_WORKERS": "4"})
     try:
         wait_http(url + "/wp-login.php", proc)
@@ -236,7 +248,7 @@ def site(tmp_path_factory):
         s.facts = facts
         yield s
     finally:
-        stop(proc)
+        stop(proc, group=True)
         log.close()
         debug = path / "debug.log"
         if debug.exists() and "Fatal" in debug.read_text():
