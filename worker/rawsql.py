@@ -72,11 +72,50 @@ class RawStatement:
 
     def first(self, tx, params=None):
         """The first row as a Record (types converted as the ORM would), or None."""
-        row = self.execute(tx, params).fetchone()
+        return self.result(tx, self.execute(tx, params)).first()
+
+    def result(self, tx, cursor):
+        return Result(cursor, self._for(tx.dialect)[3])
+
+
+class Result:
+    """Rows of a select, converted by the columns' result processors."""
+
+    def __init__(self, cursor, columns):
+        self.cursor, self.columns = cursor, columns
+
+    def _convert(self, row):
+        return [proc(value) if proc else value for (_, proc), value in zip(self.columns, row)]
+
+    def first(self):
+        row = self.cursor.fetchone()
         if row is None:
             return None
-        results = self._for(tx.dialect)[3]
-        return Record({key: (proc(value) if proc else value) for (key, proc), value in zip(results, row)})
+        return Record(dict(zip((key for key, _ in self.columns), self._convert(row))))
+
+    def all(self):
+        return [tuple(self._convert(row)) for row in self.cursor.fetchall()]
+
+
+class RawSession:
+    """The slice of ``Session`` the labeling stream uses (``execute(...).first()/.all()`` and
+    ``get_bind()``) over a raw transaction, so ``services.stream`` runs unchanged on the hot path."""
+
+    # id(statement) -> RawStatement: the stream's statements are module constants.
+    _statements = {}
+
+    def __init__(self, tx, engine):
+        self.tx, self.engine = tx, engine
+
+    def get_bind(self):
+        return self.engine
+
+    def execute(self, stmt, params=None):
+        raw = self._statements.get(id(stmt))
+        if raw is None or raw.stmt is not stmt:
+            raw = self._statements[id(stmt)] = RawStatement(stmt)
+        cursor = raw.execute(self.tx, params)
+        return raw.result(self.tx, cursor) if raw._for(self.tx.dialect)[3] is not None else cursor
 
 
 class Transaction:

@@ -1,8 +1,8 @@
 """The raw-SQL hot path for /next and submits (services/hot_path.py) against the general path.
 
 The same scenario runs with ``HOT_PATH`` on and off on fresh projects; responses and stored
-rows must match. The cases the hot path hands over (gold tasks, webhooks, retried keys,
-browser sessions) must behave as the general path does.
+rows must match. The cases the submit hands over (webhooks, retried keys) must behave as the
+general path does. Gold and balanced streams run on the hot path too (tests/service/test_quality_stream.py).
 """
 import pytest
 from sqlalchemy import select
@@ -101,7 +101,7 @@ def test_hot_path_errors_and_handovers(app, client):
     assert ann.get(f"/api/projects/{pid}/next").get_json()["error"] == "no_more_tasks"
 
 
-def test_gold_projects_take_the_general_path(app, client):
+def test_gold_tasks_on_the_hot_path(app, client):
     owner = make_user(app, client)
     pid = owner.post("/api/projects", json={"title": "p", "label_config": TEXT_CONFIG}).get_json()["id"]
     owner.post(f"/api/projects/{pid}/import", json=[{"text": "a"}])
@@ -109,5 +109,7 @@ def test_gold_projects_take_the_general_path(app, client):
         db.session.execute(Task.__table__.update().values(is_gold=True))
         db.session.execute(Project.__table__.update().values(gold_rate=1.0))
         db.session.commit()
-    # Gold tasks are served only by the general stream's gold draw.
+    # Gold tasks are served only by the stream's gold draw, which the hot path runs as well.
     assert owner.get(f"/api/projects/{pid}/next").get_json()["data"] == {"text": "a"}
+    app.config["HOT_PATH"] = False
+    assert owner.get(f"/api/projects/{pid}/next").get_json()["data"] == {"text": "a"}  # still held by the owner

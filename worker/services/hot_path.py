@@ -2,14 +2,13 @@
 run on a raw DBAPI connection (``worker/rawsql.py``).
 
 These two requests are what annotators make all day, and on the general path the ORM
-session cost about 4x the SQL. This path covers the common case only and answers None
-whenever the general path must decide: browser sessions, gold tasks and balanced sampling
-in the stream, projects with webhooks or online training, a retried idempotency key. The
-statements are the general path's own (``services.stream``, ``services.annotations``); the
-tests run both paths against each other (tests/service/test_hot_path.py).
+session cost about 4x the SQL. ``/next`` runs the labeling stream itself (``services.stream``)
+on a ``rawsql.RawSession``. The submit runs the general path's statements
+(``services.annotations``) for the common case and answers None whenever the general path
+must decide: browser sessions, projects with webhooks or online training (their hooks
+write ORM rows), a retried idempotency key. The tests run both paths against each other
+(tests/service/test_hot_path.py).
 """
-import random
-from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import and_, bindparam, insert, select
@@ -17,7 +16,7 @@ from sqlalchemy import and_, bindparam, insert, select
 from .. import rawsql
 from ..access import check_role, token_key
 from ..errors import NotAuthenticated
-from ..models import Annotation, ApiToken, Membership, Project, Task, TaskLock, User, hash_token, utcnow
+from ..models import Annotation, ApiToken, Membership, Project, Task, User, hash_token, utcnow
 from ..models.projects import SAMPLING
 from . import annotations as ann_svc
 from . import stream
@@ -38,12 +37,6 @@ _TASK_PROJECT_ROLE = R(select(*Task.__table__.c, Project.label_config, Project.o
                        .outerjoin(Membership, and_(Membership.project_id == Task.project_id,
                                                    Membership.user_id == _USER))
                        .where(Task.id == bindparam("task_id")))
-_LOCK_PROJECT = R(stream._LOCK_PROJECT)
-_HELD = R(stream._HELD)
-_PICK = {mode: R(stream._PICK[mode]) for mode in ("sequential", "uncertainty", "random_from", "random_before")}
-_CLEAR_LOCKS = R(stream._CLEAR_LOCKS)
-_locks = TaskLock.__table__
-_ADD_LOCK = R(insert(_locks).values({c: bindparam(c) for c in ("task_id", "user_id", "project_id", "expires_at")}))
 _RELEASE = R(stream._RELEASE)
 _ANN_COLUMNS = ("task_id", "project_id", "completed_by", "result", "was_cancelled", "ground_truth", "lead_time",
                 "idempotency_key", "parent_prediction", "created_at", "updated_at", "review_comment")
@@ -74,32 +67,14 @@ def next_task(project_id):
         return None
     with rawsql.connection() as conn:
         user = _caller(conn.read, api_key)
-        row = _PROJECT_ROLE.first(conn.read, {"user_id": user.id, "project_id": project_id})
-        check_role(user, row if row and row.id is not None else None, row.role if row else None,
-                   "annotator", f"project {project_id}")
-        if row.gold_rate or row.balance_field:
-            return None
+        project = _PROJECT_ROLE.first(conn.read, {"user_id": user.id, "project_id": project_id})
+        check_role(user, project, project.role if project else None, "annotator", f"project {project_id}")
+        project.sampling_mode = SAMPLING.get(project.sampling, "sequential")
         conn.end_read()
-        now = utcnow()
-        params = {"project_id": project_id, "user_id": user.id, "now": now, "overlap": row.overlap}
         with conn.write() as tx:
-            if not tx.sqlite:
-                _LOCK_PROJECT.execute(tx, params)
-            task = _HELD.first(tx, params) or _pick(tx, row, params)
-            if task is not None:
-                _CLEAR_LOCKS.execute(tx, params)
-                _ADD_LOCK.execute(tx, {"task_id": task.id, "user_id": user.id, "project_id": project_id,
-                                       "expires_at": now + timedelta(seconds=current_app.config["TASK_LOCK_SECONDS"])})
+            task = stream.next_task(rawsql.RawSession(tx, conn.engine), project, user.id,
+                                    current_app.config["TASK_LOCK_SECONDS"])
     return task if task is not None else False
-
-
-def _pick(tx, project, params):
-    # stream._pick without its gold and balance branches (those projects take the general path).
-    mode = SAMPLING.get(project.sampling, "sequential")
-    if mode == "random" and project.next_inner_id > 1:
-        params = {**params, "pivot": random.randint(1, project.next_inner_id)}
-        return _PICK["random_from"].first(tx, params) or _PICK["random_before"].first(tx, params)
-    return _PICK["uncertainty" if mode == "uncertainty" else "sequential"].first(tx, params)
 
 
 def create_annotation(task_id, body, idempotency_key):
@@ -121,8 +96,7 @@ def create_annotation(task_id, body, idempotency_key):
         now = utcnow()
         values.update(created_at=now, updated_at=now, review_comment="")
         with conn.write() as tx:
-            if not tx.sqlite:
-                _LOCK_PROJECT.execute(tx, {"project_id": row.project_id})
+            stream.serialise(rawsql.RawSession(tx, conn.engine), row.project_id)
             key = values["idempotency_key"]
             if key and _BY_KEY.first(tx, {"user_id": user.id, "key": key}) is not None:
                 return None  # a retry: the general path answers with the first annotation

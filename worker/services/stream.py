@@ -75,7 +75,7 @@ _GROUP_COUNTS = (select(_GROUP, func.sum(case((Task.is_labeled.is_(True), 1), el
 _locks = TaskLock.__table__
 _CLEAR_LOCKS = delete(_locks).where(_locks.c.project_id == _PROJECT,
                                     or_(_locks.c.user_id == _USER, _locks.c.expires_at <= _NOW))
-_ADD_LOCK = insert(_locks)
+_ADD_LOCK = insert(_locks).values({c: bindparam(c) for c in ("task_id", "user_id", "project_id", "expires_at")})
 _RELEASE = delete(_locks).where(_locks.c.task_id == bindparam("task_id"), _locks.c.user_id == _USER)
 _LOCK_PROJECT = select(Project.id).where(Project.id == _PROJECT).with_for_update()
 
@@ -93,7 +93,10 @@ def serialise(session, project_id):
 
 
 def next_task(session, project, user_id, lock_seconds):
-    """Reserve and return the next task (a row) for ``user_id``, or None when nothing is left."""
+    """Reserve and return the next task (a row) for ``user_id``, or None when nothing is left.
+
+    ``session`` is an ORM session or, on the hot path, a ``rawsql.RawSession``: only
+    ``execute(...).first()/.all()`` and ``get_bind()`` are used here."""
     serialise(session, project.id)
     now = utcnow()
     params = {"project_id": project.id, "user_id": user_id, "now": now, "overlap": project.overlap}
