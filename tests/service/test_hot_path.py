@@ -78,6 +78,11 @@ def test_hot_path_errors_and_handovers(app, client):
     assert stranger.get(f"/api/projects/{pid}/next").status_code == 404
     tid = ann.get(f"/api/projects/{pid}/next").get_json()["id"]
     assert stranger.post(f"/api/tasks/{tid}/annotations", json={"result": RESULT}).status_code == 404
+    # Who may submit is checked before the body is read.
+    assert stranger.post(f"/api/tasks/{tid}/annotations", data="{oops", content_type="application/json").status_code == 404
+    nobody = client.post(f"/api/tasks/{tid}/annotations", data="{oops", headers={"Authorization": "Token nope"})
+    assert nobody.status_code == 401
+    assert ann.post(f"/api/tasks/{tid}/annotations", data="{oops", content_type="application/json").status_code == 400
     wrong = ann.post(f"/api/tasks/{tid}/annotations", json={"result": [{"from_name": "nope", "type": "choices"}]})
     assert wrong.status_code == 400 and "nope" in wrong.get_json()["detail"]
     assert ann.post("/api/tasks/999999/annotations", json={"result": RESULT}).status_code == 404

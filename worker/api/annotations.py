@@ -29,13 +29,13 @@ def create_annotation(task_id):
     An ``Idempotency-Key`` header (or ``idempotency_key`` field) makes retries safe: the
     same key returns the first annotation (200) instead of adding a second (201).
     """
-    body, key = json_body(), request.headers.get("Idempotency-Key")
-    fast = hot_path.create_annotation(task_id, body, key)
+    key = request.headers.get("Idempotency-Key")
+    fast = hot_path.create_annotation(task_id, json_body, key)
     if fast is not None:
         return json_response(annotation_dict(fast[0]), 201)
     project, task, listeners = task_for(db.session, task_id, listeners=True)
     user = current_user()
-    prepared = svc.prepare_annotation(db.session, project, task, user, body, idempotency_key=key,
+    prepared = svc.prepare_annotation(db.session, project, task, user, json_body(), idempotency_key=key,
                                       listeners=listeners)
     with db.writing() as session:
         ann, created = svc.create_annotation(session, project, task, user, None, prepared=prepared)

@@ -77,8 +77,9 @@ def next_task(project_id):
     return task if task is not None else False
 
 
-def create_annotation(task_id, body, idempotency_key):
-    """(annotation record, created) for a submit, or None to use the general path."""
+def create_annotation(task_id, read_body, idempotency_key):
+    """(annotation record, created) for a submit, or None to use the general path.
+    ``read_body()`` gives the request's JSON, read once the caller may submit."""
     api_key = _token()
     if api_key is None:
         return None
@@ -90,7 +91,7 @@ def create_annotation(task_id, body, idempotency_key):
         if row.has_hooks or row.trains:
             return None
         project.label_config, project.overlap = row.label_config, row.overlap
-        values, _, _ = ann_svc.prepare_annotation(None, project, row, user, body, idempotency_key,
+        values, _, _ = ann_svc.prepare_annotation(None, project, row, user, read_body(), idempotency_key,
                                                   listeners=ann_svc.Listeners(False, False))
         conn.end_read()
         now = utcnow()
