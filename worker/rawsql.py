@@ -2,7 +2,8 @@
 
 For the two requests annotators make all day (``services/hot_path.py``). There the SQL
 itself takes microseconds, while the ORM session, its events and the per-statement
-execution context took most of each request: about 2,000 Python calls per next + submit.
+execution context took most of each request: of about 7,400 Python calls per next +
+submit, about 4,400 went away by running the same statements here.
 The statements stay SQLAlchemy expressions, defined once and shared with the general
 code, so both dialects get the same SQL the rest of the service runs; only the execution
 is done here. Bind and result conversions (SQLite keeps datetimes as text, booleans as
