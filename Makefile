@@ -47,9 +47,6 @@ $(TEST_STAMP): requirements-test.txt $(INSTALL_STAMP)
 test-services:
 	bash scripts/test-services.sh
 
-test: setup $(TEST_STAMP) $(DEPLOY_STAMP) test-services
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
-
 # Deployment (issue 6): ansible-core, ansible-lint and hadolint in a venv of their own, built
 # from Debian's Python (the one the playbook's apt module needs on this host). `make test` runs
 # tests/deploy with the rest; `make test-deploy` runs only them: the playbook against this
@@ -66,7 +63,13 @@ $(DEPLOY_STAMP): requirements-deploy.txt
 	@mkdir -p $(dir $@)
 	@touch $@
 
-test-deploy: setup $(TEST_STAMP) $(DEPLOY_STAMP) test-services
+# Defined after DEPLOY_STAMP: make expands a rule's prerequisites when it reads the rule, and
+# an earlier `test:` line silently lost the deploy install (tests/deploy then skipped in CI).
+# test-services first: it installs Debian's python3-venv, which the deploy venv needs.
+test: setup $(TEST_STAMP) test-services $(DEPLOY_STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-deploy: setup $(TEST_STAMP) test-services $(DEPLOY_STAMP)
 	$(BIN)/python -m pytest -x tests/deploy/test_ansible.py tests/deploy/test_docker_files.py tests/deploy/test_scale_out.py $(PYTEST_ARGS)
 
 # Performance against the issue's floors and Label Studio 1.23.2 (bench/README.md).
