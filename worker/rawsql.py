@@ -75,6 +75,9 @@ class RawStatement:
         """The first row as a Record (types converted as the ORM would), or None."""
         return self.result(tx, self.execute(tx, params)).first()
 
+    def returns_rows(self, dialect):
+        return self._for(dialect)[3] is not None
+
     def result(self, tx, cursor):
         return Result(cursor, self._for(tx.dialect)[3])
 
@@ -116,7 +119,7 @@ class RawSession:
         if raw is None or raw.stmt is not stmt:
             raw = self._statements[id(stmt)] = RawStatement(stmt)
         cursor = raw.execute(self.tx, params)
-        return raw.result(self.tx, cursor) if raw._for(self.tx.dialect)[3] is not None else cursor
+        return raw.result(self.tx, cursor) if raw.returns_rows(self.tx.dialect) else cursor
 
 
 class Transaction:

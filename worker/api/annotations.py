@@ -30,9 +30,9 @@ def create_annotation(task_id):
     same key returns the first annotation (200) instead of adding a second (201).
     """
     key = request.headers.get("Idempotency-Key")
-    fast = hot_path.create_annotation(task_id, json_body, key)
-    if fast is not None:
-        return json_response(annotation_dict(fast[0]), 201)
+    created = hot_path.create_annotation(task_id, json_body, key)
+    if created is not None:
+        return json_response(annotation_dict(created), 201)
     project, task, listeners = task_for(db.session, task_id, listeners=True)
     user = current_user()
     prepared = svc.prepare_annotation(db.session, project, task, user, json_body(), idempotency_key=key,

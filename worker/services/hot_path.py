@@ -9,6 +9,7 @@ must decide: browser sessions, projects with webhooks or online training (their 
 write ORM rows), a retried idempotency key. The tests run both paths against each other
 (tests/service/test_hot_path.py).
 """
+import contextlib
 
 from flask import current_app
 from sqlalchemy import and_, bindparam, insert, select
@@ -53,11 +54,14 @@ def _token():
     return token_key()
 
 
-def _caller(read, key):
-    user = _TOKEN_USER.first(read, {"token_hash": hash_token(key)})
-    if user is None or not user.is_active:
-        raise NotAuthenticated("Invalid token")
-    return user
+@contextlib.contextmanager
+def _as_caller(api_key):
+    """A raw connection and the key's user. Raises NotAuthenticated for an unknown key."""
+    with rawsql.connection() as conn:
+        user = _TOKEN_USER.first(conn.read, {"token_hash": hash_token(api_key)})
+        if user is None or not user.is_active:
+            raise NotAuthenticated("Invalid token")
+        yield conn, user
 
 
 def next_task(project_id):
@@ -65,8 +69,7 @@ def next_task(project_id):
     api_key = _token()
     if api_key is None:
         return None
-    with rawsql.connection() as conn:
-        user = _caller(conn.read, api_key)
+    with _as_caller(api_key) as (conn, user):
         project = _PROJECT_ROLE.first(conn.read, {"user_id": user.id, "project_id": project_id})
         check_role(user, project, project.role if project else None, "annotator", f"project {project_id}")
         project.sampling_mode = SAMPLING.get(project.sampling, "sequential")
@@ -78,13 +81,12 @@ def next_task(project_id):
 
 
 def create_annotation(task_id, read_body, idempotency_key):
-    """(annotation record, created) for a submit, or None to use the general path.
+    """The new annotation (a record) for a submit, or None to use the general path.
     ``read_body()`` gives the request's JSON, read once the caller may submit."""
     api_key = _token()
     if api_key is None:
         return None
-    with rawsql.connection() as conn:
-        user = _caller(conn.read, api_key)
+    with _as_caller(api_key) as (conn, user):
         row = _TASK_PROJECT_ROLE.first(conn.read, {"user_id": user.id, "task_id": task_id})
         project = rawsql.Record({"id": row.project_id}) if row else None
         check_role(user, project, row.role if row else None, "annotator", f"task {task_id}")
@@ -114,4 +116,4 @@ def create_annotation(task_id, read_body, idempotency_key):
 
         queue_agreements([task_id])
     return rawsql.Record({**values, "id": new_id, "review_status": None, "reviewed_by": None,
-                          "reviewed_at": None}), True
+                          "reviewed_at": None})
