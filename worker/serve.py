@@ -59,6 +59,44 @@ def seed_admin(app):
     return {"username": username, "password": password, "token": token}
 
 
+def sync_declared_token():
+    """Make ``LABELART_ADMIN_TOKEN``, when set, a valid token of the administrator; return the
+    username it was given to, or None when nothing changed.
+
+    A deployment declares the token (Ansible keeps it in its secrets folder and hands it to
+    WordPress too); deployed again with new secrets onto a host whose database already has an
+    admin, the service must accept the new token or every plugin call is refused.
+    Raises ``Conflict`` when the key is a token of a user who is not a superuser.
+    """
+    from sqlalchemy import select
+
+    from .api.auth import issue_token
+    from .errors import Conflict
+    from .extensions import db
+    from .models import ApiToken, User
+    from .models.users import hash_token
+
+    key = os.environ.get("LABELART_ADMIN_TOKEN")
+    if not key:
+        return None
+    holder = db.session.execute(select(User).join(ApiToken, ApiToken.user_id == User.id)
+                                .where(ApiToken.token_hash == hash_token(key))).scalar_one_or_none()
+    if holder is not None:
+        if not holder.is_superuser:
+            raise Conflict(f"LABELART_ADMIN_TOKEN is the API token of {holder.username!r}, "
+                           "who is not an administrator")
+        return None
+    wanted = os.environ.get("LABELART_ADMIN_USERNAME") or "admin"
+    admins = db.session.execute(select(User).where(User.is_superuser.is_(True))
+                                .order_by((User.username == wanted).desc(), User.id)).scalars()
+    admin = admins.first()
+    if admin is None:
+        return None
+    issue_token(db.session, admin, key)
+    db.session.commit()
+    return admin.username
+
+
 def print_credentials(creds, path):
     click.echo(f"  username:  {creds['username']}")
     click.echo(f"  password:  {creds['password']}")
@@ -108,6 +146,7 @@ def initialize(demo=False):
     path = Path(app.config["DATA_DIR"]) / CREDENTIALS_FILE
     with app.app_context():
         creds = seed_admin(app)
+        synced = None if creds else sync_declared_token()
         if demo:
             seed_demo(app)
         from .extensions import db
@@ -115,6 +154,8 @@ def initialize(demo=False):
         db.engine.dispose()
     if creds is None:
         click.echo("An admin user exists already.")
+        if synced:
+            click.echo(f"Gave {synced!r} the API token in LABELART_ADMIN_TOKEN (it replaces the old ones).")
         return None
     _write_private(path, "".join(f"{k}={v}\n" for k, v in creds.items()))
     click.echo(f"Created the first admin user {creds['username']!r}:")
@@ -137,12 +178,19 @@ def init_cmd(demo):
     LABELART_DATA_DIR). If no superuser exists, creates one from
     LABELART_ADMIN_USERNAME / LABELART_ADMIN_PASSWORD / LABELART_ADMIN_TOKEN,
     or "admin" with a generated password and API token, prints them and saves
-    them in LABELART_DATA_DIR/admin-credentials.txt (mode 600).
+    them in LABELART_DATA_DIR/admin-credentials.txt (mode 600). If one exists
+    and LABELART_ADMIN_TOKEN is set but not yet valid, the administrator gets
+    that token in place of the old ones (a deployment with new secrets).
     With --demo, also creates the "Music demo" project: six pieces from
     `labelart synth music` with their truth as pre-labels.
     Safe to run again: a second run changes nothing.
     """
-    initialize(demo)
+    from .errors import APIError
+
+    try:
+        initialize(demo)
+    except APIError as exc:
+        raise click.ClickException(exc.detail) from exc
 
 
 def wait_for_redis(conn, timeout):
@@ -171,6 +219,12 @@ def requeue_webhooks(app):
     except Exception:  # noqa: BLE001 - the worker must start even if this fails
         log.exception("could not requeue pending webhook deliveries")
         db.session.rollback()
+
+
+def preload_models():
+    """Import the bundled models (and PyTorch) once in the worker, before RQ forks a work horse
+    per job: each horse then starts with them loaded instead of spending ~2.5 s importing."""
+    import ml_backend.models  # noqa: F401
 
 
 @click.command("worker")
@@ -203,6 +257,8 @@ def worker_cmd(queues, burst, wait_s):
         requeue_webhooks(app)
         # Work horses are forked: they must not share the parent's database connections.
         db.engine.dispose()
+    if "ml" in names:
+        preload_models()
     Worker(names, connection=conn).work(burst=burst, with_scheduler=True)
 
 

@@ -214,3 +214,30 @@ def test_init_takes_the_admin_from_the_environment(tmp_path):
         assert user.is_superuser and user.check_password("correct horse")
         assert db.session.query(ApiToken).filter_by(user_id=user.id).one().token_hash == hash_token("t0k3n-from-env")
     db.engine.dispose()
+
+
+def test_init_gives_the_admin_a_newly_declared_token(tmp_path):
+    """A deployment run again with new secrets declares a new token; the old one stops working."""
+    data = tmp_path / "data"
+    run_init(data, LABELART_ADMIN_TOKEN="first-declared-token")
+    changed = run_init(data, LABELART_ADMIN_TOKEN="second-declared-token")
+    assert "Gave 'admin' the API token in LABELART_ADMIN_TOKEN" in changed
+    assert "Gave" not in run_init(data, LABELART_ADMIN_TOKEN="second-declared-token")
+    from worker import create_app
+    from worker.extensions import db
+    from worker.models import ApiToken, User, hash_token
+
+    app = create_app({"DATA_DIR": str(data), "DATABASE_URL": f"sqlite:///{data / 'labelart.sqlite3'}"})
+    with app.app_context():
+        admin = db.session.query(User).filter_by(username="admin").one()
+        hashes = {t.token_hash for t in db.session.query(ApiToken).filter_by(user_id=admin.id)}
+        assert hashes == {hash_token("second-declared-token")}
+        member = User(username="member", is_superuser=False)
+        db.session.add(member)
+        db.session.flush()
+        db.session.add(ApiToken(user_id=member.id, token_hash=hash_token("a-member-token")))
+        db.session.commit()
+    db.engine.dispose()
+    refused = subprocess.run(COMMAND + ["init"], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                             env=clean_env(data, free_port(), LABELART_ADMIN_TOKEN="a-member-token"))
+    assert refused.returncode != 0 and "not an administrator" in refused.stderr
