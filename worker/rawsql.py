@@ -107,6 +107,7 @@ class RawSession:
 
     # id(statement) -> RawStatement: the stream's statements are module constants.
     _statements = {}
+    MAX_CACHED = 256
 
     def __init__(self, tx, engine):
         self.tx, self.engine = tx, engine
@@ -117,6 +118,9 @@ class RawSession:
     def execute(self, stmt, params=None):
         raw = self._statements.get(id(stmt))
         if raw is None or raw.stmt is not stmt:
+            if len(self._statements) >= self.MAX_CACHED:
+                # A caller building statements per call would grow the cache without end.
+                self._statements.clear()
             raw = self._statements[id(stmt)] = RawStatement(stmt)
         cursor = raw.execute(self.tx, params)
         return raw.result(self.tx, cursor) if raw.returns_rows(self.tx.dialect) else cursor
