@@ -9,8 +9,9 @@ INSTALL_STAMP := .stamps/install
 .PHONY: setup run bench
 
 NPM_STAMP := .stamps/npm
+EDITOR_STAMP := vendor/lsf/labelart-editor.json
 
-setup: $(INSTALL_STAMP) $(NPM_STAMP)
+setup: $(INSTALL_STAMP) $(NPM_STAMP) $(EDITOR_STAMP)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,12 +22,17 @@ $(INSTALL_STAMP): requirements.txt pyproject.toml | $(BIN)/python
 	@mkdir -p $(dir $@)
 	@touch $@
 
-# The labeling editor (Label Studio Frontend) from package-lock.json; Flask serves its
-# prebuilt bundle from node_modules. Its install scripts are not needed for that.
+# Browser packages (abcjs for the music score view) from package-lock.json; Flask serves
+# their prebuilt files from node_modules. Their install scripts are not needed for that.
 $(NPM_STAMP): package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	@mkdir -p $(dir $@)
 	@touch $@
+
+# The labeling editor, Label Studio Frontend 1.8.0: unpacked from the label-studio wheel
+# (hash-pinned in requirements-editor.txt) into vendor/lsf; npm has no working 1.8 build.
+$(EDITOR_STAMP): requirements-editor.txt | $(INSTALL_STAMP)
+	$(BIN)/python -m worker.web.editor_install
 
 # --demo: also the demo projects (a music project from `labelart synth music`); a second
 # `make run` finds them and adds nothing.

@@ -4,7 +4,7 @@
 #   migrate  `labelart init`: migrations and the first administrator, then exit
 # Build from the repository root: docker build -f docker/service.Dockerfile .
 
-# The labeling editor (Label Studio Frontend) comes from package-lock.json, never from a build in git.
+# Browser packages (abcjs for the music score view) come from package-lock.json, never from git.
 FROM node:20-bookworm-slim AS editor
 WORKDIR /src
 COPY package.json package-lock.json ./
@@ -24,12 +24,15 @@ ENV PYTHONUNBUFFERED=1 \
 RUN groupadd --system labelart \
     && useradd --system --gid labelart --home-dir /data --shell /usr/sbin/nologin labelart
 WORKDIR /app
-COPY requirements.txt ./
+COPY requirements.txt requirements-editor.txt ./
 RUN pip install --extra-index-url "${TORCH_INDEX}" -r requirements.txt pyuwsgi==2.0.30.post1
-# Run from /app (PYTHONPATH), not site-packages: the editor is found at /app/node_modules.
+# Run from /app (PYTHONPATH), not site-packages: the editor is found at /app/vendor/lsf and
+# abcjs at /app/node_modules.
 COPY worker ./worker
 COPY ml_backend ./ml_backend
-COPY --from=editor /src/node_modules/@heartexlabs/label-studio/build /app/node_modules/@heartexlabs/label-studio/build
+# The labeling editor, Label Studio Frontend 1.8.0, unpacked from the hash-pinned label-studio wheel.
+RUN python -m worker.web.editor_install --dest /app/vendor/lsf
+COPY --from=editor /src/node_modules/abcjs/dist /app/node_modules/abcjs/dist
 COPY docker/entrypoint.sh /usr/local/bin/labelart-entrypoint
 COPY docker/uwsgi.ini /etc/labelart/uwsgi.ini
 RUN chmod 0755 /usr/local/bin/labelart-entrypoint \

@@ -19,7 +19,7 @@ from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: F401 (shared by the 
 PASSWORD = "password-123"
 USERS = {"manager": True, "annotator": False, "reviewer": False, "outsider": False}
 SHOTS = Path(os.environ.get("LABELART_TEST_OUTPUT") or Path(__file__).parent / "screenshots")
-LSF_MAIN = Path(__file__).resolve().parents[2] / "node_modules/@heartexlabs/label-studio/build/static/js/main.js"
+LSF_MAIN = Path(__file__).resolve().parents[2] / "vendor/lsf/js/main.js"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -27,7 +27,7 @@ def pytest_collection_modifyitems(config, items):
     if not Path(CHROMIUM).exists():
         missing.append(f"{CHROMIUM} (apt-get install chromium; make test-services does it as root)")
     if not LSF_MAIN.exists():
-        missing.append("the editor bundle (npm ci; make setup does it)")
+        missing.append("the editor bundle (make setup installs it into vendor/lsf)")
     if missing:
         skip = pytest.mark.skip(reason="browser tests need " + " and ".join(missing))
         for item in items:

@@ -64,6 +64,40 @@ def make_media():
         shutil.rmtree(tmp)
 
 
+def _vint(data, pos):
+    """An EBML variable-length integer at ``pos``: (value with the marker bit cleared, width)."""
+    first = data[pos]
+    width = 8 - first.bit_length() + 1
+    value = first & ((1 << (8 - width)) - 1)
+    for b in data[pos + 1:pos + width]:
+        value = (value << 8) | b
+    return value, width
+
+
+def with_duration(webm, seconds):
+    """``webm`` with a Duration in its Segment Info. MediaRecorder writes none, so browsers
+    report an infinite duration, and the 1.8 editor's video timeline fails ("Invalid time
+    value"). Clusters follow Info, and MediaRecorder writes no SeekHead or Cues whose byte
+    offsets the inserted 11 bytes would shift."""
+    import struct
+
+    segment = webm.find(bytes.fromhex("18538067"))
+    info = webm.find(bytes.fromhex("1549A966"), segment)
+    if segment < 0 or info < 0:
+        raise ValueError("not a WebM with a Segment Info element")
+    size, width = _vint(webm, info + 4)
+    body = info + 4 + width
+    if webm.find(bytes.fromhex("4489"), body, body + size) >= 0:
+        return webm  # already has one
+    duration = bytes.fromhex("4489") + b"\x88" + struct.pack(">d", seconds * 1000.0)  # TimecodeScale 1 ms
+    new_size = size + len(duration)
+    marker = 1 << (7 * width)
+    if new_size >= marker - 1:
+        raise ValueError("the Info element's size field is too narrow to grow")
+    size_field = (marker | new_size).to_bytes(width, "big")
+    return webm[:info + 4] + size_field + webm[body:body + size] + duration + webm[body + size:]
+
+
 def make_video(seconds=4):
     from playwright.sync_api import sync_playwright
 
@@ -73,7 +107,7 @@ def make_video(seconds=4):
         page.set_content("<!doctype html><body></body>")
         data = page.evaluate(RECORD_JS, seconds)
         browser.close()
-    (OUT / "ball.webm").write_bytes(base64.b64decode(data))
+    (OUT / "ball.webm").write_bytes(with_duration(base64.b64decode(data), seconds))
 
 
 if __name__ == "__main__":

@@ -183,3 +183,53 @@ def test_predictions_are_prelabels(session_factory, live):
     assert value["rectanglelabels"] == ["square"]
     assert (value["x"], value["y"], value["width"], value["height"]) == pytest.approx((10, 20, 30, 25), abs=0.01)
     assert ann["parent_prediction"] is not None
+
+
+VIDEO_TASKS = [{"video": "/static/samples/ball.webm"}]
+
+
+def test_video_object_tracking_keyframes(session_factory, live):
+    """A box on frame 1, moved on a later frame: two keyframes of one tracked region."""
+    s = session_factory("manager")
+    pid = make_project(s, TEMPLATES["video-tracking"], title="Ball tracking", tasks=VIDEO_TASKS)
+    page = s.go(f"/projects/{pid}/label")
+    editor_ready(page)
+    page.wait_for_function("() => { const v = document.querySelector('video');"
+                           " return v && v.readyState >= 2 && isFinite(v.duration); }")
+    stage = page.locator("#editor .konvajs-content").first
+    stage.wait_for()
+    page.wait_for_timeout(500)
+    # The editor draws the video at its natural size (320 x 240), centred on its stage.
+    natural = page.evaluate("() => { const v = document.querySelector('video'); return [v.videoWidth, v.videoHeight]; }")
+    st = stage.bounding_box()
+    vx, vy = st["x"] + (st["width"] - natural[0]) / 2, st["y"] + (st["height"] - natural[1]) / 2
+
+    def at(fx, fy):
+        return vx + fx * natural[0], vy + fy * natural[1]
+
+    def drag(points):
+        page.mouse.move(*at(*points[0]))
+        page.mouse.down()
+        for point in points[1:]:
+            page.mouse.move(*at(*point), steps=5)
+        page.mouse.up()
+        page.wait_for_timeout(300)
+
+    page.get_by_text("ball", exact=True).first.click()
+    drag([(0.05, 0.40), (0.12, 0.50), (0.20, 0.60)])  # around the ball at t = 0
+    s.shot("label-video-box-frame1")
+    for _ in range(10):  # ten frames on (Alt+Right steps one frame)
+        page.keyboard.press("Alt+ArrowRight")
+    page.wait_for_timeout(300)
+    drag([(0.125, 0.50), (0.16, 0.62), (0.20, 0.733)])  # follow the ball: a second keyframe
+    s.shot("label-video-box-keyframe2")
+    page.get_by_role("button", name="Submit").click()
+    region = wait_annotations(live, pid, 1)[0]["result"][0]
+    assert region["type"] == "videorectangle" and region["value"]["labels"] == ["ball"], region
+    frames = region["value"]["sequence"]
+    first, last = frames[0], frames[-1]
+    assert first["frame"] == 1 and first["x"] == pytest.approx(5, abs=2) and first["y"] == pytest.approx(40, abs=2), frames
+    assert first["width"] == pytest.approx(15, abs=2) and first["height"] == pytest.approx(20, abs=2), frames
+    assert len(frames) >= 2 and last["frame"] > 1 and last["x"] == pytest.approx(12.5, abs=3), frames
+    assert last["y"] == pytest.approx(63.3, abs=3), frames
+    assert not s.errors

@@ -61,11 +61,16 @@ def test_create_shows_server_validation_inline(session_factory, live):
 def test_timeseries_and_video_templates_preview(session_factory, live):
     s = session_factory("manager")
     page = s.go("/projects/new")
+    # The 1.8 editor draws video frames on a canvas; its <video> is off the page.
+    video_ready = "() => { const v = document.querySelector('video'); return v && v.readyState >= 2 && isFinite(v.duration); }"
     for label, selector, name in [("Time series segmentation", "#preview svg", "create-timeseries-preview"),
-                                  ("Video timeline segmentation", "#preview video", "create-video-timeline-preview"),
+                                  ("Video timeline segmentation", "#preview canvas", "create-video-timeline-preview"),
+                                  ("Video object tracking", "#preview .konvajs-content", "create-video-tracking-preview"),
                                   ("Speaker segmentation", "#preview wave", "create-speaker-preview")]:
         page.get_by_label(label).check()
         page.wait_for_selector(selector)
+        if "video" in name:
+            page.wait_for_function(video_ready)
         page.wait_for_timeout(500)
         s.shot(name)
     assert not s.errors

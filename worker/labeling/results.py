@@ -60,6 +60,24 @@ def _check_value(value, ctl, rtype, where):
                     raise ValidationError(f"{where}: {label!r} is not a label of control {ctl.name!r}")
     if rtype in MUSIC_TYPES:
         check_music_value(value, ctl, rtype, where)
+    if rtype == "videorectangle":
+        _check_keyframes(value, where)
+
+
+def _check_keyframes(value, where):
+    """A tracked box: ``value.sequence`` lists its keyframes (frame number, box in percent)."""
+    frames = value.get("sequence")
+    if not isinstance(frames, list) or not frames:
+        raise ValidationError(f"{where}: value.sequence must be a non-empty list of keyframes")
+    for j, frame in enumerate(frames):
+        if not isinstance(frame, dict):
+            raise ValidationError(f"{where}: value.sequence[{j}] must be an object")
+        number = frame.get("frame")
+        if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+            raise ValidationError(f"{where}: value.sequence[{j}].frame must be a frame number from 1")
+        for key in ("x", "y", "width", "height", "rotation", "time"):
+            if key in frame and not _is_number(frame[key]):
+                raise ValidationError(f"{where}: value.sequence[{j}].{key} must be a number")
 
 
 def _is_number(x):

@@ -1,10 +1,8 @@
-"""The template gallery: working Label Studio Frontend 1.4.0 configs, each with sample data.
+"""The template gallery: working Label Studio Frontend 1.8.0 configs, each with sample data.
 
 ``GALLERY`` feeds the "create project" page (live preview with the sample task);
 ``TEMPLATES`` (name -> config) feeds `labelart create-project --template NAME`.
 Sample media live under worker/static/samples/ (tests/browser/make_samples.py makes them).
-
-Video object tracking is not here: the 1.4.0 editor has no <VideoRectangle>.
 """
 from dataclasses import dataclass, field
 
@@ -120,6 +118,14 @@ GALLERY = [
     <Label value="sound" background="#f58231"/><Label value="silence" background="#911eb4"/>
   </Labels>
   <AudioPlus name="audio" value="$video" sync="video" speed="false"/>
+</View>""", {"video": SAMPLE_VIDEO}),
+    Template("video-tracking", "Video object tracking", "Video", """<View>
+  <Header value="Draw a box around the ball, then move it on later frames: the frames between keyframes are interpolated"/>
+  <Labels name="videoLabels" toName="video" allowEmpty="true">
+    <Label value="ball" background="#f4b400"/><Label value="caption" background="#4363d8"/>
+  </Labels>
+  <Video name="video" value="$video" framerate="25.0"/>
+  <VideoRectangle name="box" toName="video"/>
 </View>""", {"video": SAMPLE_VIDEO}),
     Template("text-classification", "Text classification", "Natural language", """<View>
   <Text name="text" value="$text"/>

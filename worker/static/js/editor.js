@@ -1,10 +1,10 @@
-// Mounting the Label Studio Frontend 1.4.0 editor (global `LabelStudio` from /static/lsf/js/main.js).
+// Mounting the Label Studio Frontend 1.8.0 editor (global `LabelStudio` from /static/lsf/js/main.js).
 // One editor per page at a time: mount() destroys the previous one first.
 (function () {
   'use strict';
   let current = null;
 
-  // Interfaces of 1.4.0: Submit/Update buttons only render with "topbar"; "instruction" is left
+  // Interfaces (as of 1.4.0, still so in 1.8.0): Submit/Update buttons only render with "topbar"; "instruction" is left
   // out on purpose: the editor would render the project's instructions as raw HTML.
   const LABEL_INTERFACES = ['panel', 'update', 'submit', 'skip', 'controls', 'topbar', 'infobar',
     'side-column', 'annotations:menu', 'annotations:current', 'annotations:add-new',
@@ -33,7 +33,8 @@
     const settings = {
       config: opts.config,
       interfaces: opts.interfaces || LABEL_INTERFACES,
-      user: opts.user,
+      // 1.8 keys users by `id` (1.4 used `pk`); give it both.
+      user: Object.assign({id: opts.user && opts.user.pk}, opts.user),
       task: opts.task,
       onStorageInitialized: (ls) => {
         // Pre-labels: with no annotation yet, start from the best prediction (editable), as
