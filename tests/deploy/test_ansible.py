@@ -157,6 +157,10 @@ def test_the_stack_is_up_through_apache(deployment):
                     "labelart-ml"):
         assert re.search(rf"^{re.escape(program)}\s+RUNNING", status, re.M), status
     assert requests.get(ML_BACKEND + "/health", timeout=10).status_code == 401  # basic auth required
+    # The labeling editor (unpacked from the label-studio wheel by the role) is served, with nosniff.
+    editor = requests.get(SERVICE + "/static/lsf/js/main.js", timeout=30)
+    assert editor.status_code == 200 and len(editor.content) > 1_000_000
+    assert editor.headers["X-Content-Type-Options"] == "nosniff"
     # Redis answers only with its password; the service reaches it with the generated one.
     redis_cli = ["redis-cli", "-h", "127.0.0.1", "-p", "6390"]
     assert "NOAUTH" in subprocess.run(redis_cli + ["ping"], capture_output=True, text=True).stdout
