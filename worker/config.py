@@ -55,4 +55,10 @@ def load_config():
         "QUEUE_SYNC": os.environ.get("LABELART_QUEUE_SYNC", "") == "1",
         # Secret shared with the WordPress plugin for sign-on; empty means the generated one in secrets.json.
         "SSO_SECRET": os.environ.get("LABELART_SSO_SECRET", ""),
+        # The community site's XML-RPC endpoint and its service account (WordPress role
+        # labelart_service): when set, finished training runs are announced in the project's team
+        # thread and its progress is pushed. An administrator's setting, never user input.
+        "WP_XMLRPC_URL": os.environ.get("LABELART_WP_XMLRPC_URL", ""),
+        "WP_XMLRPC_USER": os.environ.get("LABELART_WP_XMLRPC_USER", ""),
+        "WP_XMLRPC_PASSWORD": os.environ.get("LABELART_WP_XMLRPC_PASSWORD", ""),
     }

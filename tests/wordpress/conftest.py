@@ -208,7 +208,7 @@ def service(tmp_path_factory):
     try:
         wait_http(url + "/api/health", proc)
         secret = json.loads((data / "secrets.json").read_text())["sso_shared_secret"]
-        yield {"url": url, "token": token, "secret": secret, "data": data}
+        yield {"url": url, "token": token, "secret": secret, "data": data, "redis_url": env["REDIS_URL"]}
     finally:
         stop(proc)
         log.close()

@@ -295,6 +295,42 @@ def test_service_posts_over_xmlrpc(world):
         wpx.post_message(contributor, sid, "spoof")
 
 
+def test_a_finished_training_run_is_announced_in_the_team_thread(world):
+    """The service's own path: a completed run queues announce_training (run inline here), which
+    posts to the team thread and pushes progress over XML-RPC as the service account."""
+    from worker import create_app
+    from worker.extensions import db
+    from worker.jobs.ml import announce
+    from worker.models import MLBackend, Project, TrainingRun
+
+    site, service, sid = world["site"], world["service"], world["sid"]
+    app = create_app({"DATA_DIR": str(service["data"]), "REDIS_URL": service["redis_url"], "QUEUE_SYNC": True,
+                      "DATABASE_URL": f"sqlite:///{service['data'] / 'labelart.sqlite3'}",
+                      "WP_XMLRPC_URL": f"{site.url}/xmlrpc.php", "WP_XMLRPC_USER": "labelart-service",
+                      "WP_XMLRPC_PASSWORD": "service-pass-123"})
+    with app.app_context():
+        def finished_run(project_id):
+            backend = MLBackend(project_id=project_id, kind="bundled", model_name="text_classifier")
+            db.session.add(backend)
+            db.session.flush()
+            run = TrainingRun(ml_backend_id=backend.id, status="completed", model_version="text_classifier.v3",
+                              annotation_count=40, metrics='{"accuracy": 0.913, "held_out": 10, "train": 30}')
+            db.session.add(run)
+            db.session.commit()
+            return run.id
+
+        announce(finished_run(sid))
+        # A project made in the service alone has no page on the site: nothing is posted, no error.
+        loner = Project(title="service-only", label_config="<View/>")
+        db.session.add(loner)
+        db.session.commit()
+        from worker.jobs.community import announce_training
+        assert announce_training(finished_run(loner.id)) is None
+    db.engine.dispose()
+    line = "Model text_classifier.v3 trained on 40 annotations: 91% accuracy on 10 held-out tasks"
+    assert line in project_page(world, "ana")
+
+
 def test_moderator_changes_role_and_suspends(world):
     site, mod, sid = world["site"], world["mod"], world["sid"]
     page = mod.get(f"{site.url}/wp-admin/admin.php?page=label-art-contributors&project={world['post']}").text
