@@ -4,7 +4,7 @@
 # Idempotent: installed packages are skipped, a running server is left alone.
 set -euo pipefail
 
-APT_PACKAGES=(python3-venv mariadb-server redis-server php-cli php-mysql php-xml php-curl php-mbstring php-gd wordpress wordpress-theme-twentytwentythree phpunit docker-compose chromium)
+APT_PACKAGES=(python3-venv gettext mariadb-server redis-server php-cli php-mysql php-xml php-curl php-mbstring php-gd wordpress wordpress-theme-twentytwentythree phpunit docker-compose chromium)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
