@@ -10,6 +10,8 @@ python-wordpress-xmlrpc 2.3 still refers to ``collections.Iterable`` (removed in
 plain structures, and ``_Method.process_result`` below never reaches that line: that is the whole
 shim, no patching of the library or of ``collections``.
 """
+import xmlrpc.client
+
 from wordpress_xmlrpc import AuthenticatedMethod, Client
 
 
@@ -42,10 +44,24 @@ class UpdateProgress(_Method):
     method_args = ("project_id", "progress")
 
 
-def client(url, username, password):
+def _timeout_transport(url, timeout):
+    """xmlrpc.client's transport for ``url``'s scheme with a socket timeout: the default has none,
+    and a site that stops answering would hold an RQ worker until the job's own timeout."""
+    base = xmlrpc.client.SafeTransport if url.lower().startswith("https:") else xmlrpc.client.Transport
+
+    class TimeoutTransport(base):
+        def make_connection(self, host):
+            conn = super().make_connection(host)
+            conn.timeout = timeout
+            return conn
+
+    return TimeoutTransport()
+
+
+def client(url, username, password, timeout=30):
     """A connected client; raises ``wordpress_xmlrpc.exceptions.ServerConnectionError`` when the
-    site does not answer XML-RPC."""
-    return Client(url, username, password)
+    site does not answer XML-RPC, and ``OSError`` (``TimeoutError``) after ``timeout`` seconds of silence."""
+    return Client(url, username, password, transport=_timeout_transport(url, timeout))
 
 
 def check_membership(conn, project_id, wp_user_id):

@@ -1,4 +1,4 @@
-"""The team-thread line for a finished training run (worker/jobs/community.py)."""
+"""The community jobs: the team-thread line for a finished training run, and the XML-RPC client's timeout."""
 import pytest
 
 from worker.jobs.community import configured, training_message
@@ -20,3 +20,17 @@ def test_nothing_is_announced_without_the_site_and_its_account():
     assert not configured({"WP_XMLRPC_URL": "", "WP_XMLRPC_USER": "svc"})
     assert not configured({"WP_XMLRPC_URL": "http://wp.test/xmlrpc.php", "WP_XMLRPC_USER": ""})
     assert configured({"WP_XMLRPC_URL": "http://wp.test/xmlrpc.php", "WP_XMLRPC_USER": "svc"})
+
+
+def test_a_silent_site_times_out_instead_of_holding_the_worker():
+    """A listener that accepts the connection and never answers: the client gives up."""
+    import socket
+    import time
+
+    from worker.services import wordpress
+
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        start = time.monotonic()
+        with pytest.raises(OSError):
+            wordpress.client(f"http://127.0.0.1:{silent.getsockname()[1]}/xmlrpc.php", "svc", "pw", timeout=1)
+        assert time.monotonic() - start < 10
