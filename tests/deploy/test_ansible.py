@@ -246,6 +246,18 @@ def test_smoke_wordpress_sso_import_annotate_predict_export(deployment):
     r = api.post(f"{SERVICE}/api/ml/{bundled}/train")
     assert r.status_code == 202, r.text
     assert wait_job(api, sid, r.json()["job"]["id"])["status"] == "completed"
+    # The finished run is announced in the project's team thread, over XML-RPC as the service's
+    # WordPress account (an RQ job on the webhooks queue).
+    announced = []
+    deadline = time.monotonic() + 120
+    while not announced and time.monotonic() < deadline:
+        announced = wp_php(f"""global $wpdb;
+            echo wp_json_encode( $wpdb->get_results( $wpdb->prepare(
+                "SELECT m.body, u.user_login FROM {{$wpdb->prefix}}labelart_messages m JOIN {{$wpdb->users}} u ON u.ID = m.sender_id
+                 WHERE m.project_id = %d AND m.body LIKE %s", {post}, 'Model text_classifier%' ), ARRAY_A ) );""")
+        time.sleep(0 if announced else 2)
+    assert announced, "no training announcement reached the team thread"
+    assert announced[0]["user_login"] == "labelart-service" and "trained on 8 annotations" in announced[0]["body"]
     target = [t["id"] for t in tasks if t["data"]["text"] in unlabeled]
     r = api.post(f"{SERVICE}/api/projects/{sid}/ml/predict", json={"task_ids": target, "backend": bundled})
     assert r.status_code == 202, r.text
