@@ -59,3 +59,17 @@ def editor_ready(page, task_id=None):
     else:
         page.wait_for_function(f"() => document.getElementById('editor').dataset.ready === '{task_id}'")
     return int(page.eval_on_selector("#editor", "e => e.dataset.taskId || e.dataset.annotationId || 0"))
+
+
+def drag(page, box, points):
+    """Press at the first of ``points`` (fractions of ``box``: x, y, width, height in page pixels),
+    move through the rest in small steps, release: how a person draws or moves a region."""
+    def at(fx, fy):
+        return box["x"] + fx * box["width"], box["y"] + fy * box["height"]
+
+    page.mouse.move(*at(*points[0]))
+    page.mouse.down()
+    for point in points[1:]:
+        page.mouse.move(*at(*point), steps=5)
+    page.mouse.up()
+    page.wait_for_timeout(300)

@@ -4,7 +4,7 @@ import pytest
 from worker.labeling.templates import TEMPLATES
 
 from .conftest import wait_until
-from .helpers import annotations, editor_ready, make_project, task_ids, wait_annotations
+from .helpers import annotations, drag, editor_ready, make_project, task_ids, wait_annotations
 
 
 def _images(tmp_path, n):
@@ -42,12 +42,7 @@ def test_bbox_project_from_template_import_draw_submit(session_factory, live, tm
     canvas.wait_for()
     page.get_by_text("circle", exact=True).first.click()
     box = canvas.bounding_box()
-    page.mouse.move(box["x"] + 0.3 * box["width"], box["y"] + 0.3 * box["height"])
-    page.mouse.down()
-    page.mouse.move(box["x"] + 0.5 * box["width"], box["y"] + 0.5 * box["height"], steps=5)
-    page.mouse.move(box["x"] + 0.6 * box["width"], box["y"] + 0.7 * box["height"], steps=5)
-    page.mouse.up()
-    page.wait_for_timeout(300)
+    drag(page, box, [(0.3, 0.3), (0.5, 0.5), (0.6, 0.7)])
     s.shot("label-bbox-drawn")
     page.get_by_role("button", name="Submit").click()
     rows = wait_annotations(live, pid, 1)
@@ -79,14 +74,7 @@ def test_audio_region(session_factory, live):
     page.wait_for_function("() => document.querySelectorAll('#editor wave canvas').length > 0")
     page.wait_for_timeout(500)  # the waveform is drawn after decoding
     page.get_by_text("major", exact=True).first.click()
-    box = wave.bounding_box()
-    y = box["y"] + box["height"] / 2
-    page.mouse.move(box["x"] + 0.2 * box["width"], y)
-    page.mouse.down()
-    page.mouse.move(box["x"] + 0.3 * box["width"], y, steps=4)
-    page.mouse.move(box["x"] + 0.45 * box["width"], y, steps=4)
-    page.mouse.up()
-    page.wait_for_timeout(300)
+    drag(page, wave.bounding_box(), [(0.2, 0.5), (0.3, 0.5), (0.45, 0.5)])
     s.shot("label-audio-region")
     page.get_by_role("button", name="Submit").click()
     region = wait_annotations(live, pid, 1)[0]["result"][0]
@@ -202,26 +190,15 @@ def test_video_object_tracking_keyframes(session_factory, live):
     # The editor draws the video at its natural size (320 x 240), centred on its stage.
     natural = page.evaluate("() => { const v = document.querySelector('video'); return [v.videoWidth, v.videoHeight]; }")
     st = stage.bounding_box()
-    vx, vy = st["x"] + (st["width"] - natural[0]) / 2, st["y"] + (st["height"] - natural[1]) / 2
-
-    def at(fx, fy):
-        return vx + fx * natural[0], vy + fy * natural[1]
-
-    def drag(points):
-        page.mouse.move(*at(*points[0]))
-        page.mouse.down()
-        for point in points[1:]:
-            page.mouse.move(*at(*point), steps=5)
-        page.mouse.up()
-        page.wait_for_timeout(300)
-
+    video = {"x": st["x"] + (st["width"] - natural[0]) / 2, "y": st["y"] + (st["height"] - natural[1]) / 2,
+             "width": natural[0], "height": natural[1]}
     page.get_by_text("ball", exact=True).first.click()
-    drag([(0.05, 0.40), (0.12, 0.50), (0.20, 0.60)])  # around the ball at t = 0
+    drag(page, video, [(0.05, 0.40), (0.12, 0.50), (0.20, 0.60)])  # around the ball at t = 0
     s.shot("label-video-box-frame1")
     for _ in range(10):  # ten frames on (Alt+Right steps one frame)
         page.keyboard.press("Alt+ArrowRight")
     page.wait_for_timeout(300)
-    drag([(0.125, 0.50), (0.16, 0.62), (0.20, 0.733)])  # follow the ball: a second keyframe
+    drag(page, video, [(0.125, 0.50), (0.16, 0.62), (0.20, 0.733)])  # follow the ball: a second keyframe
     s.shot("label-video-box-keyframe2")
     page.get_by_role("button", name="Submit").click()
     region = wait_annotations(live, pid, 1)[0]["result"][0]
