@@ -9,8 +9,9 @@ from sqlalchemy import case, func, select
 
 from ..access import project_for
 from ..extensions import db
-from ..models import Annotation, Task, User
+from ..models import Annotation, User
 from ..quality.cache import agreement_by_wp_user
+from ..services.projects import labeled_task_count
 from . import route
 from .util import json_response
 
@@ -23,8 +24,7 @@ def community_stats(project_id):
     (``null`` for members who share no task with anyone).
     """
     project = project_for(project_id, "manager")
-    labeled = db.session.execute(select(func.count()).select_from(Task).where(
-        Task.project_id == project.id, Task.is_labeled.is_(True))).scalar_one()
+    labeled = labeled_task_count(db.session, project.id)
     rows = db.session.execute(
         select(User.wp_user_id, User.display_name,
                func.sum(case((Annotation.was_cancelled.is_(False), 1), else_=0)),

@@ -8,11 +8,12 @@ import logging
 from xmlrpc.client import Fault
 
 import orjson
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..extensions import db
-from ..models import MLBackend, Project, Task, TrainingRun
+from ..models import MLBackend, Project, TrainingRun
 from ..services import wordpress
+from ..services.projects import labeled_task_count
 from . import app_context
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ def configured(config):
 def training_message(run):
     """The team-thread line for a finished run, e.g. "Model image_classifier.v3 trained on 40
     annotations: 91% accuracy on 10 held-out tasks"."""
-    metrics = orjson.loads(run.metrics or "{}") if isinstance(run.metrics, (str, bytes)) else (run.metrics or {})
+    metrics = orjson.loads(run.metrics or "{}")
     text = f"Model {run.model_version or 'update'} trained on {run.annotation_count} annotations"
     for key, name in HEADLINE_METRICS:
         value = metrics.get(key)
@@ -55,9 +56,7 @@ def announce_training(run_id):
             return None
         run, project_id = row
         project = session.get(Project, project_id)
-        labeled = session.execute(select(func.count()).select_from(Task).where(
-            Task.project_id == project_id, Task.is_labeled.is_(True))).scalar_one()
-        progress = (project.task_count, labeled, project.total_annotations)
+        progress = (project.task_count, labeled_task_count(session, project_id), project.total_annotations)
         message = training_message(run)
         session.rollback()  # hold no transaction during the network calls
         conn = wordpress.client(app.config["WP_XMLRPC_URL"], app.config["WP_XMLRPC_USER"],

@@ -18,7 +18,6 @@ from .. import rawsql
 from ..access import check_role, token_key
 from ..errors import NotAuthenticated
 from ..models import Annotation, ApiToken, Membership, Project, Task, User, hash_token, utcnow
-from ..models.projects import SAMPLING
 from . import annotations as ann_svc
 from . import stream
 from .tasks import _HAS_HOOKS, _TRAINS
@@ -72,7 +71,7 @@ def next_task(project_id):
     with _as_caller(api_key) as (conn, user):
         project = _PROJECT_ROLE.first(conn.read, {"user_id": user.id, "project_id": project_id})
         check_role(user, project, project.role if project else None, "annotator", f"project {project_id}")
-        project.sampling_mode = SAMPLING.get(project.sampling, "sequential")
+        project.sampling_mode = Project.sampling_mode.fget(project)  # the Record lacks the property
         conn.end_read()
         with conn.write() as tx:
             task = stream.next_task(rawsql.RawSession(tx, conn.engine), project, user.id,

@@ -1,9 +1,9 @@
 """Creating and changing projects."""
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from ..errors import ValidationError
 from ..labeling.config import parse_config
-from ..models import Membership, Project, SAMPLING, ROLES, User, utcnow
+from ..models import Membership, Project, SAMPLING, ROLES, Task, User, utcnow
 
 EDITABLE = {
     "title": str, "description": str, "label_config": str, "expert_instruction": str,
@@ -97,3 +97,9 @@ def set_member(session, project, username_or_id, role):
 def remove_member(session, project, user_id):
     session.execute(delete(Membership).where(Membership.project_id == project.id,
                                              Membership.user_id == user_id))
+
+
+def labeled_task_count(session, project_id):
+    """Tasks of the project that have all the annotations they need (walks ix_tasks_stream)."""
+    return session.execute(select(func.count()).select_from(Task).where(
+        Task.project_id == project_id, Task.is_labeled.is_(True))).scalar_one()

@@ -23,7 +23,6 @@ from .lsf import EDITOR_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIREMENTS = ROOT / "requirements-editor.txt"
-DEFAULT_DEST = EDITOR_DIR
 VERSION = "1.8.0"
 PREFIX = "label_studio/frontend/dist/lsf/"
 MARKER = "labelart-editor.json"
@@ -83,7 +82,7 @@ def download(workdir):
     return wheels[0]
 
 
-def install(dest=DEFAULT_DEST):
+def install(dest=EDITOR_DIR):
     """Install the editor into ``dest`` unless this version is there; returns True if it installed."""
     dest = Path(dest)
     if installed_version(dest) == VERSION and (dest / "js" / "main.js").is_file():
@@ -98,7 +97,7 @@ def install(dest=DEFAULT_DEST):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dest", default=str(DEFAULT_DEST), help=f"where to put the build (default {DEFAULT_DEST})")
+    parser.add_argument("--dest", default=str(EDITOR_DIR), help=f"where to put the build (default {EDITOR_DIR})")
     args = parser.parse_args(argv)
     try:
         changed = install(args.dest)

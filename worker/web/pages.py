@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 
 from ..access import current_user, login_session
 from ..extensions import db
-from ..models import Annotation, Membership, Project, Task, User
+from ..models import Annotation, Membership, Project, User
+from ..services.projects import labeled_task_count
 from .common import login_required, render_page
 from . import web_bp
 
@@ -46,8 +47,7 @@ def home():
 def _progress(project, role):
     # Each count walks one index (ix_tasks_stream, ix_annotations_project), so a
     # million-task project still lists quickly.
-    done = db.session.execute(select(func.count()).select_from(Task).where(
-        Task.project_id == project.id, Task.is_labeled.is_(True))).scalar_one()
+    done = labeled_task_count(db.session, project.id)
     skipped = db.session.execute(select(func.count()).select_from(Annotation).where(
         Annotation.project_id == project.id, Annotation.was_cancelled.is_(True))).scalar_one()
     total = project.task_count
