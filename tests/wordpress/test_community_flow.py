@@ -296,11 +296,11 @@ def test_service_posts_over_xmlrpc(world):
 
 
 def test_a_finished_training_run_is_announced_in_the_team_thread(world):
-    """The service's own path: a completed run queues announce_training (run inline here), which
+    """The service's own path: a completed run's announcement is queued (and run inline here); it
     posts to the team thread and pushes progress over XML-RPC as the service account."""
     from worker import create_app
     from worker.extensions import db
-    from worker.jobs.ml import announce
+    from worker.jobs.community import queue_training_announcement
     from worker.models import MLBackend, Project, TrainingRun
 
     site, service, sid = world["site"], world["service"], world["sid"]
@@ -319,7 +319,7 @@ def test_a_finished_training_run_is_announced_in_the_team_thread(world):
             db.session.commit()
             return run.id
 
-        announce(finished_run(sid))
+        queue_training_announcement(finished_run(sid))
         # A project made in the service alone has no page on the site: nothing is posted, no error.
         loner = Project(title="service-only", label_config="<View/>")
         db.session.add(loner)

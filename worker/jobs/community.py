@@ -27,6 +27,17 @@ def configured(config):
     return bool(config.get("WP_XMLRPC_URL") and config.get("WP_XMLRPC_USER"))
 
 
+def queue_training_announcement(run_id):
+    """Queue ``announce_training`` for a finished run when the community site is configured."""
+    from flask import current_app
+
+    from ..queue import Retry, try_enqueue
+
+    if configured(current_app.config):
+        # Outbound HTTP, like webhook deliveries: their queue, retried while the site is down.
+        try_enqueue("webhooks", announce_training, run_id, retry=Retry(max=3, interval=[10, 60, 300]))
+
+
 def training_message(run):
     """The team-thread line for a finished run, e.g. "Model image_classifier.v3 trained on 40
     annotations: 91% accuracy on 10 held-out tasks"."""

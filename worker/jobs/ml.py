@@ -17,6 +17,7 @@ from ..jsonio import dumps_str
 from ..models import Job, MLBackend, Project, Task, TrainingRun, utcnow
 from ..services import ml
 from . import app_context
+from .community import queue_training_announcement
 
 log = logging.getLogger(__name__)
 
@@ -182,22 +183,10 @@ def _train_done(session, backend_id, run_id, job_id, metrics):
             status="completed", finished_at=utcnow(), result=dumps_str({"run": run_id, "metrics": metrics})))
     session.commit()
     if run.status == "completed":
-        announce(run_id)
+        queue_training_announcement(run_id)
     if version or backend.kind == "external":
         # Fresh predictions for what is left to label: the stream's uncertainty order follows them.
         ml.start_predict(session, project, backend, None, {"unlabeled": True})
-
-
-def announce(run_id):
-    """Queue the team-thread announcement of a finished run when the community site is configured."""
-    from flask import current_app
-
-    from ..queue import Retry, try_enqueue
-    from .community import announce_training, configured
-
-    if configured(current_app.config):
-        # Outbound HTTP, like webhook deliveries: their queue, retried while the site is down.
-        try_enqueue("webhooks", announce_training, run_id, retry=Retry(max=3, interval=[10, 60, 300]))
 
 
 def _train_failed(session, backend_id, run_id, job_id, detail):
